@@ -1,0 +1,5 @@
+//! Typed configuration (CONFIG.md).
+
+mod types;
+
+pub use types::*;

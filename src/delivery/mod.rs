@@ -1,0 +1,3 @@
+//! Delivery engine: outbox workers, retry policy, rate limits, scheduling.
+
+pub mod rate_limit;

@@ -1,0 +1,111 @@
+//! Instants as the domain sees them: UTC, RFC 3339 on the wire and in the store.
+//! The domain never reads the clock; callers pass `Timestamp`s in.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an RFC 3339 timestamp: {0:?}")]
+pub struct BadTimestamp(pub String);
+
+impl Timestamp {
+    pub fn parse_rfc3339(text: &str) -> Result<Self, BadTimestamp> {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map(Self::from_datetime)
+            .map_err(|_| BadTimestamp(text.to_string()))
+    }
+
+    pub fn from_datetime(at: OffsetDateTime) -> Self {
+        Self(at.to_offset(UtcOffset::UTC))
+    }
+
+    pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+    }
+
+    pub fn from_unix_millis(millis: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+            .ok()
+            .map(Self)
+    }
+
+    pub fn unix_millis(self) -> i64 {
+        (self.0.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    pub fn unix_seconds(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    pub fn datetime(self) -> OffsetDateTime {
+        self.0
+    }
+
+    pub fn plus(self, by: std::time::Duration) -> Self {
+        Self(self.0 + by)
+    }
+
+    pub fn minus(self, by: std::time::Duration) -> Self {
+        Self(self.0 - by)
+    }
+
+    /// Time from `earlier` to `self`, zero when `earlier` is later.
+    pub fn since(self, earlier: Timestamp) -> std::time::Duration {
+        (self.0 - earlier.0).try_into().unwrap_or_default()
+    }
+
+    pub fn to_rfc3339(self) -> String {
+        self.0
+            .format(&Rfc3339)
+            .expect("a UTC datetime always formats as RFC 3339")
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_normalise_to_utc() {
+        let a = Timestamp::parse_rfc3339("2026-11-22T19:00:00+09:00").unwrap();
+        let b = Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_rfc3339(), "2026-11-22T10:00:00Z");
+    }
+
+    #[test]
+    fn rejects_non_rfc3339() {
+        assert!(Timestamp::parse_rfc3339("2026-11-22 10:00").is_err());
+        assert!(Timestamp::parse_rfc3339("").is_err());
+    }
+
+    #[test]
+    fn millis_round_trip() {
+        let t = Timestamp::parse_rfc3339("2026-11-22T10:00:00.123Z").unwrap();
+        assert_eq!(Timestamp::from_unix_millis(t.unix_millis()).unwrap(), t);
+    }
+}

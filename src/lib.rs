@@ -1,0 +1,9 @@
+//! ordersync: receives a primary storefront's signed order webhooks, keeps each order's
+//! status durably in sled, and pushes every change to the other marketplaces holding a
+//! copy of the order.
+
+pub mod channels;
+pub mod config;
+pub mod delivery;
+pub mod domain;
+pub mod secret;
