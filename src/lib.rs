@@ -6,4 +6,5 @@ pub mod channels;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod ingest;
 pub mod secret;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod http;
+pub mod registry;
 pub mod wizcommerce;
 
 use crate::domain::{Change, ChannelKind, ChannelName, Link, Order, Outcome, Status};
@@ -67,4 +68,12 @@ impl ChannelStats {
     pub fn token_refreshes(&self) -> u64 {
         self.token_refreshes.load(Ordering::Relaxed)
     }
+}
+
+/// What every connector is built with.
+#[derive(Clone)]
+pub struct ConnectorDeps {
+    pub http: http::ChannelHttp,
+    pub tokens: std::sync::Arc<dyn auth::TokenStore>,
+    pub stats: std::sync::Arc<ChannelStats>,
 }

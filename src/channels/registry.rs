@@ -1,0 +1,49 @@
+//! Builds the configured channels' connectors.
+
+use super::http::ChannelHttp;
+use super::{auth::TokenStore, Channel, ChannelStats, ConnectorDeps};
+use crate::config::{ChannelConfig, ChannelSettings};
+use crate::delivery::rate_limit::RateLimiter;
+use crate::domain::ChannelName;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub struct BuiltChannel {
+    pub connector: Arc<dyn Channel>,
+    pub stats: Arc<ChannelStats>,
+}
+
+pub fn build_channels(
+    channels: &BTreeMap<ChannelName, ChannelConfig>,
+    client: &reqwest::Client,
+    tokens: Arc<dyn TokenStore>,
+) -> BTreeMap<ChannelName, BuiltChannel> {
+    channels
+        .iter()
+        .map(|(name, config)| {
+            let limiter = RateLimiter::new(config.rate_limit_per_sec, config.rate_limit_per_hour);
+            let stats = Arc::new(ChannelStats::default());
+            let deps = ConnectorDeps {
+                http: ChannelHttp::new(client.clone(), Arc::new(limiter)),
+                tokens: tokens.clone(),
+                stats: stats.clone(),
+            };
+            let connector = build_one(name.clone(), config, deps);
+            (name.clone(), BuiltChannel { connector, stats })
+        })
+        .collect()
+}
+
+fn build_one(name: ChannelName, config: &ChannelConfig, deps: ConnectorDeps) -> Arc<dyn Channel> {
+    let base_url = config.base_url.trim_end_matches('/').to_string();
+    match &config.settings {
+        ChannelSettings::Wizcommerce { api_key } => Arc::new(super::wizcommerce::WizCommerce::new(
+            name,
+            base_url,
+            api_key.clone(),
+            deps.http,
+        )),
+        // Each connector module adds its own arm here; this arm goes once all five exist.
+        _ => panic!("no connector for channel kind {} yet", config.kind),
+    }
+}

@@ -1,0 +1,7 @@
+//! Inbound webhooks: signature schemes, one adapter per source kind, the HTTP handler.
+
+pub mod error;
+pub mod source;
+
+pub use error::IngestError;
+pub use source::{RawRequest, SourceAdapter, Translated};
