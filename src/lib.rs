@@ -2,9 +2,17 @@
 //! status durably in sled, and pushes every change to the other marketplaces holding a
 //! copy of the order.
 
+pub mod admin;
 pub mod channels;
+pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod health;
+pub mod http_error;
 pub mod ingest;
 pub mod secret;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

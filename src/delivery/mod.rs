@@ -1,3 +1,8 @@
 //! Delivery engine: outbox workers, retry policy, rate limits, scheduling.
 
+pub mod engine;
+pub mod health;
+mod lanes;
 pub mod rate_limit;
+pub mod retry;
+pub mod worker;

@@ -1,0 +1,156 @@
+//! The scheduler: one loop owns the lanes, hands due lane heads to workers (bounded
+//! by `delivery.concurrency`), and takes them back when a worker is done. It wakes on
+//! new tasks from the writer, on finished workers and on the next due time: no polling.
+
+use super::lanes::{LaneKey, Lanes};
+use super::retry::RetryPolicy;
+use super::worker::{attempt, WorkerContext, WorkerResult};
+use crate::store::{Committed, Store, StoreError, Task, TaskFilter, TaskState};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+pub struct EngineConfig {
+    pub concurrency: usize,
+    pub policy: RetryPolicy,
+    pub shutdown_grace: Duration,
+}
+
+/// Loads every live task (a lease held by a process that died is simply void: the
+/// task is due again) and starts the scheduler.
+pub fn start(
+    store: &Store,
+    context: WorkerContext,
+    committed: mpsc::UnboundedReceiver<Committed>,
+    config: EngineConfig,
+    shutdown: watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, StoreError> {
+    let mut lanes = Lanes::default();
+    let live = store.tasks(&TaskFilter {
+        limit: usize::MAX,
+        ..TaskFilter::default()
+    })?;
+    for task in live.iter().filter(|t| t.state != TaskState::Dead) {
+        lanes.insert(lane_of(task), task.id, due_instant(task));
+    }
+    tracing::info!(tasks = lanes.len(), "delivery engine started");
+    let scheduler = Scheduler {
+        lanes,
+        context: Arc::new(context),
+        config,
+        committed,
+        shutdown,
+    };
+    Ok(tokio::spawn(scheduler.run()))
+}
+
+fn lane_of(task: &Task) -> LaneKey {
+    (task.order_id.clone(), task.channel().clone())
+}
+
+fn due_instant(task: &Task) -> Instant {
+    let now = crate::ingest::handler::now();
+    Instant::now() + task.next_attempt_at.since(now)
+}
+
+struct Scheduler {
+    lanes: Lanes,
+    context: Arc<WorkerContext>,
+    config: EngineConfig,
+    committed: mpsc::UnboundedReceiver<Committed>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Scheduler {
+    async fn run(mut self) {
+        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let mut workers: JoinSet<(LaneKey, u64, WorkerResult)> = JoinSet::new();
+        loop {
+            self.dispatch(&permits, &mut workers);
+            let next_due = self.lanes.next_due();
+            tokio::select! {
+                batch = self.committed.recv() => match batch {
+                    Some(tasks) => tasks.iter().for_each(|t| self.lanes.insert(lane_of(t), t.id, due_instant(t))),
+                    None => break,
+                },
+                Some(joined) = workers.join_next() => match joined {
+                    Ok((lane, task_id, result)) => self.take_back(lane, task_id, result),
+                    Err(error) => tracing::error!(error = %error, "delivery worker panicked"),
+                },
+                _ = sleep_until(next_due) => {}
+                _ = self.shutdown.changed() => break,
+            }
+        }
+        self.drain(workers).await;
+    }
+
+    fn dispatch(
+        &mut self,
+        permits: &Arc<Semaphore>,
+        workers: &mut JoinSet<(LaneKey, u64, WorkerResult)>,
+    ) {
+        while permits.available_permits() > 0 {
+            let Some((lane, task_id)) = self.lanes.pop_due(Instant::now()) else {
+                return;
+            };
+            let permit = permits
+                .clone()
+                .try_acquire_owned()
+                .expect("a permit was available");
+            let context = self.context.clone();
+            workers.spawn(async move {
+                let result = attempt(&context, task_id).await;
+                drop(permit);
+                (lane, task_id, result)
+            });
+        }
+    }
+
+    fn take_back(&mut self, lane: LaneKey, task_id: u64, result: WorkerResult) {
+        match result {
+            WorkerResult::Rescheduled(task) => {
+                self.lanes.insert(lane.clone(), task_id, due_instant(&task));
+                self.lanes.release(&lane);
+            }
+            WorkerResult::Finished | WorkerResult::Dead | WorkerResult::Gone => {
+                self.lanes.remove(&lane, task_id)
+            }
+            WorkerResult::StoreFailed => {
+                // The store refused the claim or the outcome: keep the task, try later.
+                self.lanes.insert(
+                    lane.clone(),
+                    task_id,
+                    Instant::now() + Duration::from_secs(1),
+                );
+                self.lanes.release(&lane);
+            }
+        }
+    }
+
+    /// Stops claiming; lets in-flight calls finish and record their outcome within the
+    /// grace period. Anything cut off is still in the outbox for the next start.
+    async fn drain(self, mut workers: JoinSet<(LaneKey, u64, WorkerResult)>) {
+        let in_flight = workers.len();
+        tracing::info!(in_flight, "delivery engine stopping");
+        let finished = tokio::time::timeout(self.config.shutdown_grace, async {
+            while workers.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!(
+                left = workers.len(),
+                "shutdown grace ran out; unfinished deliveries resume at next start"
+            );
+            workers.abort_all();
+        }
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,112 @@
+//! Reads. These are blocking sled calls: from async code go through `Store::run`.
+
+use super::keys::{history_prefix, order_key, task_key};
+use super::records::{HistoryEntry, Task, TaskState};
+use super::{decode, Store, StoreError};
+use crate::channels::auth::StoredToken;
+use crate::domain::{ChannelName, Order, OrderId, Status};
+
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub state: Option<TaskState>,
+    pub channel: Option<ChannelName>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    /// The order id to pass as `after` for the next page, when there is one.
+    pub next: Option<String>,
+}
+
+impl Store {
+    pub fn order(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError> {
+        self.inner
+            .orders
+            .get(order_key(order_id))?
+            .map(|bytes| decode("order", &bytes))
+            .transpose()
+    }
+
+    pub fn history(&self, order_id: &OrderId) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.inner
+            .history
+            .scan_prefix(history_prefix(order_id))
+            .values()
+            .map(|bytes| decode("history entry", &bytes?))
+            .collect()
+    }
+
+    /// Orders in id order, after `after`, optionally only those with `status`.
+    pub fn orders(
+        &self,
+        status: Option<Status>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<OrderPage, StoreError> {
+        let start = match after {
+            Some(after) => std::ops::Bound::Excluded(after.as_bytes().to_vec()),
+            None => std::ops::Bound::Unbounded,
+        };
+        let mut orders = Vec::new();
+        let mut more = false;
+        for entry in self
+            .inner
+            .orders
+            .range::<Vec<u8>, _>((start, std::ops::Bound::Unbounded))
+        {
+            let (_, bytes) = entry?;
+            let order: Order = decode("order", &bytes)?;
+            if status.is_some_and(|s| s != order.status) {
+                continue;
+            }
+            if orders.len() == limit {
+                more = true;
+                break;
+            }
+            orders.push(order);
+        }
+        let next = more
+            .then(|| orders.last().map(|o| o.order_id.to_string()))
+            .flatten();
+        Ok(OrderPage { orders, next })
+    }
+
+    pub fn task(&self, task_id: u64) -> Result<Option<Task>, StoreError> {
+        self.inner
+            .outbox
+            .get(task_key(task_id))?
+            .map(|bytes| decode("task", &bytes))
+            .transpose()
+    }
+
+    /// Live tasks (pending, retrying, auth, dead) in id order, filtered.
+    pub fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
+        let mut tasks = Vec::new();
+        for bytes in self.inner.outbox.iter().values() {
+            let task: Task = decode("task", &bytes?)?;
+            let state_matches = filter.state.is_none_or(|s| s == task.state);
+            let channel_matches = filter.channel.as_ref().is_none_or(|c| c == task.channel());
+            if state_matches && channel_matches {
+                tasks.push(task);
+                if tasks.len() == filter.limit {
+                    break;
+                }
+            }
+        }
+        Ok(tasks)
+    }
+
+    pub fn token(&self, channel: &ChannelName) -> Result<Option<StoredToken>, StoreError> {
+        self.inner
+            .tokens
+            .get(channel.as_str().as_bytes())?
+            .map(|bytes| super::tokens::decode_token(&bytes))
+            .transpose()
+    }
+
+    pub fn order_count(&self) -> usize {
+        self.inner.orders.len()
+    }
+}
