@@ -2,6 +2,7 @@
 
 mod channels;
 mod defaults;
+mod example;
 mod problems;
 mod sources;
 
