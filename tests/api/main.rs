@@ -1,6 +1,7 @@
 //! One integration-test binary (one link step instead of one per file): the app on a
 //! random port with a temporary store, mock marketplaces on wiremock.
 
+mod config;
 mod delivery;
 mod helpers;
 mod ingest;
