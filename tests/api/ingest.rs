@@ -32,7 +32,7 @@ async fn accepted_event_is_stored_with_history() {
     );
     let order = app.order("1001").await;
     assert_eq!(order["status"], "paid");
-    assert_eq!(order["updated_at"], "2026-11-18T09:46:40Z");
+    assert_eq!(order["updated_at"], "2026-11-18T11:06:40Z");
     assert_eq!(order["history"][0]["kind"], "event");
     assert_eq!(order["history"][0]["event_id"], id.as_str());
     assert_eq!(order["history"][0]["status"], "paid");
@@ -86,7 +86,7 @@ async fn duplicate_changes_nothing_and_pushes_nothing_again() {
     assert_eq!(json, json!({ "status": "duplicate", "event_id": id }));
     // Same id, different content: still a duplicate, still nothing changes.
     let (status, _) = app
-        .post_event_with_id(&id, &event("1001", "dispatched", 9))
+        .post_event_with_id(&id, &event("1001", "delivered", 9))
         .await;
     assert_eq!(status, 200);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
