@@ -43,6 +43,16 @@ fn build_one(name: ChannelName, config: &ChannelConfig, deps: ConnectorDeps) -> 
             api_key.clone(),
             deps.http,
         )),
+        ChannelSettings::PortonePayco {
+            imp_key,
+            imp_secret,
+        } => Arc::new(super::portone_payco::PortonePayco::new(
+            name,
+            base_url,
+            imp_key.clone(),
+            imp_secret.clone(),
+            deps,
+        )),
         // Each connector module adds its own arm here; this arm goes once all five exist.
         _ => panic!("no connector for channel kind {} yet", config.kind),
     }
