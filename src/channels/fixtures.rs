@@ -2,7 +2,7 @@
 
 use super::Delivery;
 use crate::domain::{
-    Change, ChannelName, Item, LineId, Link, Order, OrderId, RemoteId, Status, Timestamp,
+    Change, ChannelName, Item, LineId, Link, Order, OrderId, RemoteId, Shipment, Status, Timestamp,
 };
 use std::collections::BTreeMap;
 
@@ -14,6 +14,13 @@ pub struct Fixture {
 
 pub fn line(id: &str) -> LineId {
     LineId::parse(id).unwrap()
+}
+
+pub fn shipment(carrier: &str, tracking: &str) -> Shipment {
+    Shipment {
+        carrier: carrier.to_string(),
+        tracking_number: tracking.to_string(),
+    }
 }
 
 impl Fixture {

@@ -8,6 +8,7 @@ pub mod auth;
 #[cfg(test)]
 mod fixtures;
 pub mod http;
+pub mod imweb;
 pub mod portone_payco;
 mod redact;
 pub mod registry;

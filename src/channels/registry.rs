@@ -53,6 +53,22 @@ fn build_one(name: ChannelName, config: &ChannelConfig, deps: ConnectorDeps) -> 
             imp_secret.clone(),
             deps,
         )),
+        ChannelSettings::Imweb {
+            api_key,
+            secret_key,
+            default_reason_code,
+            deliv_fee_method,
+        } => Arc::new(super::imweb::Imweb::new(
+            name,
+            base_url,
+            api_key.clone(),
+            secret_key.clone(),
+            super::imweb::ImwebOptions {
+                default_reason_code: default_reason_code.clone(),
+                deliv_fee_method: deliv_fee_method.clone(),
+            },
+            deps,
+        )),
         // Each connector module adds its own arm here; this arm goes once all five exist.
         _ => panic!("no connector for channel kind {} yet", config.kind),
     }

@@ -2,4 +2,5 @@
 //! random port with a temporary store, mock marketplaces on wiremock.
 
 mod channel_fixtures;
+mod channel_imweb;
 mod channel_payco;
