@@ -5,7 +5,12 @@
 //! `Outcome`. Classification is a pure function in each module, unit-tested on its own.
 
 pub mod auth;
+#[cfg(test)]
+mod fixtures;
 pub mod http;
+pub mod imweb;
+pub mod portone_payco;
+mod redact;
 pub mod registry;
 pub mod wizcommerce;
 

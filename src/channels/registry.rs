@@ -43,6 +43,32 @@ fn build_one(name: ChannelName, config: &ChannelConfig, deps: ConnectorDeps) -> 
             api_key.clone(),
             deps.http,
         )),
+        ChannelSettings::PortonePayco {
+            imp_key,
+            imp_secret,
+        } => Arc::new(super::portone_payco::PortonePayco::new(
+            name,
+            base_url,
+            imp_key.clone(),
+            imp_secret.clone(),
+            deps,
+        )),
+        ChannelSettings::Imweb {
+            api_key,
+            secret_key,
+            default_reason_code,
+            deliv_fee_method,
+        } => Arc::new(super::imweb::Imweb::new(
+            name,
+            base_url,
+            api_key.clone(),
+            secret_key.clone(),
+            super::imweb::ImwebOptions {
+                default_reason_code: default_reason_code.clone(),
+                deliv_fee_method: deliv_fee_method.clone(),
+            },
+            deps,
+        )),
         // Each connector module adds its own arm here; this arm goes once all five exist.
         _ => panic!("no connector for channel kind {} yet", config.kind),
     }

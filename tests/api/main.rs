@@ -1,6 +1,9 @@
 //! One integration-test binary (one link step instead of one per file): the app on a
 //! random port with a temporary store, mock marketplaces on wiremock.
 
+mod channel_fixtures;
+mod channel_imweb;
+mod channel_payco;
 mod config;
 mod delivery;
 mod helpers;
