@@ -1,12 +1,10 @@
 //! `/admin/orders`: one order with its links, channel states and history; paging; links.
 
-use super::{authorize, order_view, store_failure};
+use super::{authorize, order_view, store_failure, AdminError};
 use crate::domain::{ChannelName, LineId, Link, OrderId, RemoteId, Status};
-use crate::http_error::error_response;
 use crate::ingest::handler::now;
 use crate::state::AppState;
-use crate::store::{LinkError, Op, OpResult};
-use actix_web::http::StatusCode;
+use crate::store::{LinkError, Op, OpResult, StoreError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,40 +13,24 @@ use std::collections::BTreeMap;
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 1000;
 
-fn bad_request(message: impl std::fmt::Display) -> HttpResponse {
-    error_response(StatusCode::BAD_REQUEST, "bad_request", message)
-}
-
-fn unknown_order(id: &str) -> HttpResponse {
-    error_response(
-        StatusCode::NOT_FOUND,
-        "unknown_order",
-        format!("no order {id:?} is stored"),
-    )
+fn order_id(id: &str) -> Result<OrderId, AdminError> {
+    OrderId::parse(id).map_err(|_| AdminError::UnknownOrder(id.to_string()))
 }
 
 pub async fn show(
     request: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    if let Err(response) = authorize(&request, &state) {
-        return response;
-    }
-    let Ok(order_id) = OrderId::parse(id.as_str()) else {
-        return unknown_order(&id);
-    };
-    let found = state
+) -> Result<HttpResponse, AdminError> {
+    authorize(&request, &state)?;
+    let order_id = order_id(&id)?;
+    let (order, history) = state
         .store
-        .run(move |store| {
-            Ok::<_, crate::store::StoreError>((store.order(&order_id)?, store.history(&order_id)?))
-        })
-        .await;
-    match found {
-        Ok((Some(order), history)) => HttpResponse::Ok().json(order_view(&order, &history)),
-        Ok((None, _)) => unknown_order(&id),
-        Err(error) => store_failure(error),
-    }
+        .run(move |store| Ok::<_, StoreError>((store.order(&order_id)?, store.history(&order_id)?)))
+        .await
+        .map_err(store_failure)?;
+    let order = order.ok_or_else(|| AdminError::UnknownOrder(id.to_string()))?;
+    Ok(HttpResponse::Ok().json(order_view(&order, &history)))
 }
 
 #[derive(Deserialize)]
@@ -62,41 +44,34 @@ pub async fn list(
     request: HttpRequest,
     query: web::Query<ListQuery>,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    if let Err(response) = authorize(&request, &state) {
-        return response;
-    }
+) -> Result<HttpResponse, AdminError> {
+    authorize(&request, &state)?;
     let query = query.into_inner();
-    let status = match query
+    let status = query
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
         .map(str::parse::<Status>)
-    {
-        None => None,
-        Some(Ok(status)) => Some(status),
-        Some(Err(error)) => return bad_request(format!("status: {error}")),
-    };
+        .transpose()
+        .map_err(|e| AdminError::BadRequest(format!("status: {e}")))?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
-        return bad_request(format!("limit: must be between 1 and {MAX_LIMIT}"));
+        return Err(AdminError::BadRequest(format!(
+            "limit: must be between 1 and {MAX_LIMIT}"
+        )));
     }
     let after = query.after.filter(|a| !a.is_empty());
     let page = state
         .store
         .run(move |store| store.orders(status, after.as_deref(), limit))
-        .await;
-    match page {
-        Ok(page) => {
-            let orders: Vec<_> = page
-                .orders
-                .iter()
-                .map(|o| json!({ "order_id": o.order_id, "status": o.status, "updated_at": o.updated_at, "links": o.links.len() }))
-                .collect();
-            HttpResponse::Ok().json(json!({ "orders": orders, "next": page.next }))
-        }
-        Err(error) => store_failure(error),
-    }
+        .await
+        .map_err(store_failure)?;
+    let orders: Vec<_> = page
+        .orders
+        .iter()
+        .map(|o| json!({ "order_id": o.order_id, "status": o.status, "updated_at": o.updated_at, "links": o.links.len() }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "orders": orders, "next": page.next })))
 }
 
 #[derive(Deserialize)]
@@ -108,14 +83,16 @@ pub struct LinkBody {
     items: BTreeMap<String, String>,
 }
 
-fn parse_link(body: LinkBody) -> Result<Link, String> {
-    let channel = ChannelName::parse(&body.channel).map_err(|e| format!("channel: {e}"))?;
-    let order_id = RemoteId::parse(body.order_id).map_err(|e| format!("order_id: {e}"))?;
+fn parse_link(body: LinkBody) -> Result<Link, AdminError> {
+    let invalid = |message: String| AdminError::InvalidLink(message);
+    let channel =
+        ChannelName::parse(&body.channel).map_err(|e| invalid(format!("channel: {e}")))?;
+    let order_id = RemoteId::parse(body.order_id).map_err(|e| invalid(format!("order_id: {e}")))?;
     let mut items = BTreeMap::new();
     for (line, remote) in body.items {
-        let line_id =
-            LineId::parse(line.clone()).map_err(|e| format!("items: line id {line:?} {e}"))?;
-        let remote = RemoteId::parse(remote).map_err(|e| format!("items.{line}: {e}"))?;
+        let line_id = LineId::parse(line.clone())
+            .map_err(|e| invalid(format!("items: line id {line:?} {e}")))?;
+        let remote = RemoteId::parse(remote).map_err(|e| invalid(format!("items.{line}: {e}")))?;
         items.insert(line_id, remote);
     }
     Ok(Link {
@@ -130,40 +107,16 @@ pub async fn add_link(
     id: web::Path<String>,
     body: web::Bytes,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    if let Err(response) = authorize(&request, &state) {
-        return response;
-    }
-    let Ok(order_id) = OrderId::parse(id.as_str()) else {
-        return unknown_order(&id);
-    };
-    let body: LinkBody = match serde_json::from_slice(&body) {
-        Ok(body) => body,
-        Err(error) => {
-            return error_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_link",
-                format!("body: {error}"),
-            )
-        }
-    };
-    let link = match parse_link(body) {
-        Ok(link) => link,
-        Err(message) => {
-            return error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_link", message)
-        }
-    };
+) -> Result<HttpResponse, AdminError> {
+    authorize(&request, &state)?;
+    let order_id = order_id(&id)?;
+    let body: LinkBody =
+        serde_json::from_slice(&body).map_err(|e| AdminError::InvalidLink(format!("body: {e}")))?;
+    let link = parse_link(body)?;
     if !state.channel_kinds.contains_key(&link.channel) {
-        return error_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_channel",
-            format!(
-                "channel: no channel named {:?} is configured",
-                link.channel.as_str()
-            ),
-        );
+        return Err(AdminError::UnknownChannel(link.channel.to_string()));
     }
-    match state
+    let order = match state
         .writer
         .submit(Op::AddLink {
             order_id,
@@ -172,17 +125,18 @@ pub async fn add_link(
         })
         .await
     {
-        Ok(OpResult::AddLink(Ok((order, _tasks)))) => {
-            let order_id = order.order_id.clone();
-            let history = state
-                .store
-                .run(move |store| store.history(&order_id))
-                .await
-                .unwrap_or_default();
-            HttpResponse::Ok().json(order_view(&order, &history))
+        Ok(OpResult::AddLink(Ok((order, _tasks)))) => order,
+        Ok(OpResult::AddLink(Err(LinkError::UnknownOrder(_)))) => {
+            return Err(AdminError::UnknownOrder(id.to_string()))
         }
-        Ok(OpResult::AddLink(Err(LinkError::UnknownOrder(_)))) => unknown_order(&id),
-        Ok(other) => store_failure(format!("unexpected store answer {other:?}")),
-        Err(error) => store_failure(error),
-    }
+        Ok(other) => return Err(store_failure(format!("unexpected store answer {other:?}"))),
+        Err(error) => return Err(store_failure(error)),
+    };
+    let order_id = order.order_id.clone();
+    let history = state
+        .store
+        .run(move |store| store.history(&order_id))
+        .await
+        .map_err(store_failure)?;
+    Ok(HttpResponse::Ok().json(order_view(&order, &history)))
 }

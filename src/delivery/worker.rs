@@ -24,7 +24,7 @@ pub struct WorkerContext {
 
 pub enum WorkerResult {
     Finished,
-    Rescheduled(Task),
+    Rescheduled(Box<Task>),
     Dead,
     /// The task left the outbox (or was dead) before we could claim it.
     Gone,
@@ -134,7 +134,7 @@ async fn record(context: &WorkerContext, task: &Task, outcome: Outcome) -> Worke
         Ok(OpResult::Finish(Some(task)))
             if matches!(disposition, Disposition::Reschedule { .. }) =>
         {
-            WorkerResult::Rescheduled(task)
+            WorkerResult::Rescheduled(Box::new(task))
         }
         Ok(_) if disposition == Disposition::Dead => WorkerResult::Dead,
         Ok(_) => WorkerResult::Finished,

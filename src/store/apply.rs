@@ -96,14 +96,20 @@ pub enum LinkError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
     Ingest(IngestOutcome),
-    AddLink(Result<(Box<Order>, Vec<Task>), LinkError>),
-    Claim(Option<(Box<Task>, Box<Order>)>),
+    AddLink(LinkResult),
+    Claim(Claimed),
     Finish(Option<Task>),
     Requeue(Vec<Task>),
     SaveToken,
 }
 
 pub(super) type Kinds = BTreeMap<ChannelName, ChannelKind>;
+
+/// The order with the link merged, and what it enqueued.
+pub type LinkResult = Result<(Box<Order>, Vec<Task>), LinkError>;
+
+/// A claimed task and the order as it stands.
+pub type Claimed = Option<(Box<Task>, Box<Order>)>;
 
 pub(super) fn apply_op(t: &Trees<'_>, kinds: &Kinds, op: &Op) -> Result<OpResult, Abort> {
     Ok(match op {
@@ -253,7 +259,7 @@ fn add_link(
     order_id: &OrderId,
     link: &Link,
     at: Timestamp,
-) -> Result<Result<(Box<Order>, Vec<Task>), LinkError>, Abort> {
+) -> Result<LinkResult, Abort> {
     let Some(before) = read_order(t, order_id)? else {
         return Ok(Err(LinkError::UnknownOrder(order_id.clone())));
     };
@@ -274,11 +280,7 @@ fn add_link(
     Ok(Ok((Box::new(order), tasks)))
 }
 
-fn claim(
-    t: &Trees<'_>,
-    task_id: u64,
-    lease_until: Timestamp,
-) -> Result<Option<(Box<Task>, Box<Order>)>, Abort> {
+fn claim(t: &Trees<'_>, task_id: u64, lease_until: Timestamp) -> Result<Claimed, Abort> {
     let Some(mut task) = read_task(t, task_id)? else {
         return Ok(None);
     };

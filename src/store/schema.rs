@@ -8,7 +8,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 const KEY: &[u8] = b"schema_version";
 
 /// `MIGRATIONS[n]` upgrades a store from version n+1 to n+2.
-const MIGRATIONS: &[fn(&sled::Db) -> Result<(), StoreError>] = &[];
+type Migration = fn(&sled::Db) -> Result<(), StoreError>;
+const MIGRATIONS: &[Migration] = &[];
 
 pub fn check_and_migrate(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Result<(), StoreError> {
     let found = match meta.get(KEY)? {
