@@ -14,7 +14,7 @@ use crate::health;
 use crate::http_error::error_response;
 use crate::ingest;
 use crate::state::AppState;
-use crate::store::{spawn_writer, SledTokenStore, Store, StoreError};
+use crate::store::{spawn_writer, Planning, SledTokenStore, Store, StoreError};
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpServer};
 use std::collections::BTreeMap;
@@ -70,7 +70,16 @@ impl Application {
             .iter()
             .map(|(name, channel)| (name.clone(), channel.kind))
             .collect();
-        let (writer, committed, writer_task) = spawn_writer(store.clone(), kinds.clone());
+        let planning = Planning {
+            kinds: kinds.clone(),
+            first_delay: config
+                .delivery
+                .schedule
+                .first()
+                .copied()
+                .unwrap_or_default(),
+        };
+        let (writer, committed, writer_task) = spawn_writer(store.clone(), planning);
         let client = ChannelHttp::client(config.delivery.request_timeout);
         let tokens = Arc::new(SledTokenStore::new(store.clone(), writer.clone()));
         let channels = build_channels(&config.channels, &client, tokens);

@@ -103,7 +103,13 @@ pub enum OpResult {
     SaveToken,
 }
 
-pub(super) type Kinds = BTreeMap<ChannelName, ChannelKind>;
+/// What the writer needs to plan deliveries: each channel's kind, and the wait before
+/// a task's first attempt (`delivery.schedule[0]`).
+#[derive(Debug, Clone, Default)]
+pub struct Planning {
+    pub kinds: BTreeMap<ChannelName, ChannelKind>,
+    pub first_delay: std::time::Duration,
+}
 
 /// The order with the link merged, and what it enqueued.
 pub type LinkResult = Result<(Box<Order>, Vec<Task>), LinkError>;
@@ -111,11 +117,13 @@ pub type LinkResult = Result<(Box<Order>, Vec<Task>), LinkError>;
 /// A claimed task and the order as it stands.
 pub type Claimed = Option<(Box<Task>, Box<Order>)>;
 
-pub(super) fn apply_op(t: &Trees<'_>, kinds: &Kinds, op: &Op) -> Result<OpResult, Abort> {
+pub(super) fn apply_op(t: &Trees<'_>, planning: &Planning, op: &Op) -> Result<OpResult, Abort> {
     Ok(match op {
-        Op::Ingest { source, event, at } => OpResult::Ingest(ingest(t, kinds, source, event, *at)?),
+        Op::Ingest { source, event, at } => {
+            OpResult::Ingest(ingest(t, planning, source, event, *at)?)
+        }
         Op::AddLink { order_id, link, at } => {
-            OpResult::AddLink(add_link(t, kinds, order_id, link, *at)?)
+            OpResult::AddLink(add_link(t, planning, order_id, link, *at)?)
         }
         Op::Claim {
             task_id,
@@ -165,7 +173,7 @@ fn append_history(t: &Trees<'_>, order_id: &OrderId, entry: &HistoryEntry) -> Re
 
 fn ingest(
     t: &Trees<'_>,
-    kinds: &Kinds,
+    planning: &Planning,
     source: &SourceName,
     event: &OrderEvent,
     at: Timestamp,
@@ -203,8 +211,10 @@ fn ingest(
         });
     };
     let mut order = *order;
-    let changes = domain::plan(stored.as_ref(), &order, &|name| kinds.get(name).copied());
-    let tasks = enqueue(t, &mut order, changes, at)?;
+    let changes = domain::plan(stored.as_ref(), &order, &|name| {
+        planning.kinds.get(name).copied()
+    });
+    let tasks = enqueue(t, &mut order, changes, at, planning.first_delay)?;
     t.orders
         .insert(order_key(&order.order_id), encode(&order))?;
     Ok(IngestOutcome::Accepted {
@@ -219,6 +229,7 @@ fn enqueue(
     order: &mut Order,
     changes: Vec<Change>,
     at: Timestamp,
+    first_delay: std::time::Duration,
 ) -> Result<Vec<Task>, Abort> {
     let mut tasks = Vec::with_capacity(changes.len());
     for change in changes {
@@ -230,7 +241,7 @@ fn enqueue(
             attempts: 0,
             auth_failures: 0,
             created_at: at,
-            next_attempt_at: at,
+            next_attempt_at: at.plus(first_delay),
             lease_until: None,
             last_outcome: None,
             last_error: None,
@@ -255,7 +266,7 @@ fn enqueue(
 
 fn add_link(
     t: &Trees<'_>,
-    kinds: &Kinds,
+    planning: &Planning,
     order_id: &OrderId,
     link: &Link,
     at: Timestamp,
@@ -265,11 +276,11 @@ fn add_link(
     };
     let mut order = before.clone();
     domain::order::merge_link(&mut order.links, link.clone());
-    let changes = match kinds.get(&link.channel) {
+    let changes = match planning.kinds.get(&link.channel) {
         Some(kind) => plan_channel(Some(&before), &order, &link.channel, *kind),
         None => Vec::new(),
     };
-    let tasks = enqueue(t, &mut order, changes, at)?;
+    let tasks = enqueue(t, &mut order, changes, at, planning.first_delay)?;
     let entry = HistoryEntry::Link {
         at,
         channel: link.channel.clone(),

@@ -10,7 +10,7 @@ mod schema;
 mod tokens;
 mod writer;
 
-pub use apply::{Disposition, IngestOutcome, LinkError, Op, OpResult, TaskUpdate};
+pub use apply::{Disposition, IngestOutcome, LinkError, Op, OpResult, Planning, TaskUpdate};
 pub use read::{OrderPage, TaskFilter};
 pub use records::{EventResult, HistoryEntry, Task, TaskState};
 pub use schema::SCHEMA_VERSION;

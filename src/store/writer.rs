@@ -3,7 +3,7 @@
 //! and only then answers each request. One writer means no transaction conflicts and
 //! one flush per batch however many requests it carries.
 
-use super::apply::{apply_op, Kinds, Op, OpResult, Trees};
+use super::apply::{apply_op, Op, OpResult, Planning, Trees};
 use super::records::Task;
 use super::{Store, StoreError};
 use sled::transaction::{TransactionError, Transactional};
@@ -41,7 +41,7 @@ impl Writer {
 /// is drained.
 pub fn spawn_writer(
     store: Store,
-    kinds: Kinds,
+    planning: Planning,
 ) -> (
     Writer,
     mpsc::UnboundedReceiver<Committed>,
@@ -49,13 +49,13 @@ pub fn spawn_writer(
 ) {
     let (requests, queue) = mpsc::channel(QUEUE_DEPTH);
     let (committed, committed_rx) = mpsc::unbounded_channel();
-    let handle = tokio::spawn(run(store, Arc::new(kinds), queue, committed));
+    let handle = tokio::spawn(run(store, Arc::new(planning), queue, committed));
     (Writer { requests }, committed_rx, handle)
 }
 
 async fn run(
     store: Store,
-    kinds: Arc<Kinds>,
+    planning: Arc<Planning>,
     mut queue: mpsc::Receiver<(Op, Reply)>,
     committed: mpsc::UnboundedSender<Committed>,
 ) {
@@ -71,9 +71,9 @@ async fn run(
                 Err(_) => break,
             }
         }
-        let (batch_store, batch_kinds) = (store.clone(), kinds.clone());
+        let (batch_store, batch_planning) = (store.clone(), planning.clone());
         let outcome =
-            tokio::task::spawn_blocking(move || batch_store.commit_batch(&batch_kinds, &ops))
+            tokio::task::spawn_blocking(move || batch_store.commit_batch(&batch_planning, &ops))
                 .await
                 .unwrap_or_else(|panic| {
                     Err(StoreError::Sled(sled::Error::ReportableBug(
@@ -112,7 +112,7 @@ fn due_tasks(result: &OpResult) -> &[Task] {
 
 impl Store {
     /// Applies a batch in one transaction, then makes it durable.
-    fn commit_batch(&self, kinds: &Kinds, ops: &[Op]) -> Result<Vec<OpResult>, StoreError> {
+    fn commit_batch(&self, planning: &Planning, ops: &[Op]) -> Result<Vec<OpResult>, StoreError> {
         let i = &self.inner;
         let trees = (
             &i.orders,
@@ -133,7 +133,7 @@ impl Store {
                     tokens,
                 };
                 ops.iter()
-                    .map(|op| apply_op(&t, kinds, op))
+                    .map(|op| apply_op(&t, planning, op))
                     .collect::<Result<Vec<_>, _>>()
             })
             .map_err(|error| match error {

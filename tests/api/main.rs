@@ -5,6 +5,8 @@ mod channel_fixtures;
 mod channel_imweb;
 mod channel_payco;
 mod config;
+mod crash;
+mod daemon;
 mod delivery;
 mod helpers;
 mod ingest;
