@@ -6,8 +6,10 @@
 
 pub mod auth;
 pub mod http;
+pub mod oauth;
 pub mod registry;
 pub mod wizcommerce;
+pub mod youcan;
 
 use crate::domain::{Change, ChannelKind, ChannelName, Link, Order, Outcome, Status};
 use async_trait::async_trait;

@@ -43,6 +43,24 @@ fn build_one(name: ChannelName, config: &ChannelConfig, deps: ConnectorDeps) -> 
             api_key.clone(),
             deps.http,
         )),
+        ChannelSettings::Youcan {
+            access_token,
+            client_id,
+            client_secret,
+            refresh_token,
+            tracking_via_fulfill,
+        } => Arc::new(super::youcan::Youcan::new(
+            name,
+            base_url,
+            super::youcan::YoucanConfig {
+                access_token: access_token.clone(),
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token: refresh_token.clone(),
+                tracking_via_fulfill: *tracking_via_fulfill,
+            },
+            deps,
+        )),
         // Each connector module adds its own arm here; this arm goes once all five exist.
         _ => panic!("no connector for channel kind {} yet", config.kind),
     }
