@@ -5,6 +5,7 @@
 //! `Outcome`. Classification is a pure function in each module, unit-tested on its own.
 
 pub mod auth;
+pub mod base;
 pub mod http;
 pub mod oauth;
 pub mod registry;

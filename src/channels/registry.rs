@@ -61,6 +61,28 @@ fn build_one(name: ChannelName, config: &ChannelConfig, deps: ConnectorDeps) -> 
             },
             deps,
         )),
+        ChannelSettings::Base {
+            client_id,
+            client_secret,
+            refresh_token,
+            redirect_uri,
+            access_token,
+            comment_template,
+            delivery_company_ids,
+        } => Arc::new(super::base::Base::new(
+            name,
+            base_url,
+            super::base::BaseConfig {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token: refresh_token.clone(),
+                redirect_uri: redirect_uri.clone(),
+                access_token: access_token.clone(),
+                comment_template: comment_template.clone(),
+                delivery_company_ids: delivery_company_ids.clone(),
+            },
+            deps,
+        )),
         // Each connector module adds its own arm here; this arm goes once all five exist.
         _ => panic!("no connector for channel kind {} yet", config.kind),
     }
