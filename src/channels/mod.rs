@@ -5,14 +5,17 @@
 //! `Outcome`. Classification is a pure function in each module, unit-tested on its own.
 
 pub mod auth;
+pub mod base;
 #[cfg(test)]
 mod fixtures;
 pub mod http;
 pub mod imweb;
+pub mod oauth;
 pub mod portone_payco;
 mod redact;
 pub mod registry;
 pub mod wizcommerce;
+pub mod youcan;
 
 use crate::domain::{Change, ChannelKind, ChannelName, Link, Order, Outcome, Status};
 use async_trait::async_trait;

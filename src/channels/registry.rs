@@ -69,7 +69,45 @@ fn build_one(name: ChannelName, config: &ChannelConfig, deps: ConnectorDeps) -> 
             },
             deps,
         )),
-        // Each connector module adds its own arm here; this arm goes once all five exist.
-        _ => panic!("no connector for channel kind {} yet", config.kind),
+        ChannelSettings::Youcan {
+            access_token,
+            client_id,
+            client_secret,
+            refresh_token,
+            tracking_via_fulfill,
+        } => Arc::new(super::youcan::Youcan::new(
+            name,
+            base_url,
+            super::youcan::YoucanConfig {
+                access_token: access_token.clone(),
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token: refresh_token.clone(),
+                tracking_via_fulfill: *tracking_via_fulfill,
+            },
+            deps,
+        )),
+        ChannelSettings::Base {
+            client_id,
+            client_secret,
+            refresh_token,
+            redirect_uri,
+            access_token,
+            comment_template,
+            delivery_company_ids,
+        } => Arc::new(super::base::Base::new(
+            name,
+            base_url,
+            super::base::BaseConfig {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                refresh_token: refresh_token.clone(),
+                redirect_uri: redirect_uri.clone(),
+                access_token: access_token.clone(),
+                comment_template: comment_template.clone(),
+                delivery_company_ids: delivery_company_ids.clone(),
+            },
+            deps,
+        )),
     }
 }

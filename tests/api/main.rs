@@ -1,9 +1,11 @@
 //! One integration-test binary (one link step instead of one per file): the app on a
 //! random port with a temporary store, mock marketplaces on wiremock.
 
+mod channel_base;
 mod channel_fixtures;
 mod channel_imweb;
 mod channel_payco;
+mod channel_youcan;
 mod config;
 mod crash;
 mod daemon;
