@@ -12,4 +12,5 @@ mod daemon;
 mod delivery;
 mod helpers;
 mod ingest;
+mod ordering;
 mod scripted;
