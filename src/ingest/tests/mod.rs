@@ -2,6 +2,7 @@
 //! vendors' documented payloads (`tests/fixtures/`).
 
 mod canonical;
+mod properties;
 mod shopify;
 mod shopify_checks;
 mod standard;
