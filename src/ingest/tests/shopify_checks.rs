@@ -215,3 +215,23 @@ fn cancel_reasons_without_a_canonical_code_keep_shopify_words() {
         assert_eq!(event.cancel, Some(expected), "{reason}");
     }
 }
+
+#[test]
+fn native_adapters_redact_secrets_in_debug() {
+    use crate::ingest::{ShopifySource, WoocommerceSource, YoucanSource};
+    let shopify = config(SourceKind::Shopify, &[SECRET, ROTATED], 300);
+    let woo = config(SourceKind::Woocommerce, &[SECRET], 300);
+    let youcan = config(SourceKind::Youcan, &[SECRET], 300);
+    let dumps = [
+        format!("{:?}", ShopifySource::new(&shopify)),
+        format!("{:?}", WoocommerceSource::new(&woo)),
+        format!("{:?}", YoucanSource::new(&youcan)),
+    ];
+    for dump in dumps {
+        assert!(dump.contains("redacted"), "{dump}");
+        assert!(
+            !dump.contains("5f9a1c7e") && !dump.contains("0b1c2d3e"),
+            "{dump}"
+        );
+    }
+}
