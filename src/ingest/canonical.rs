@@ -4,7 +4,7 @@
 //! hand, each failure naming its field path.
 
 use super::error::IngestError;
-use super::wire::{carrier_id, decode, id_at, invalid, non_blank, parse_json, required};
+use super::wire::{carrier_id, decode, id_at, invalid, non_blank, parse_json, required, Obj};
 use crate::domain::{
     Cancel, ChannelName, EventId, ItemUpdate, LineId, Link, OrderEvent, OrderId, PaymentMethod,
     RemoteId, Shipment, ShipmentUpdate, Status, Timestamp,
@@ -14,28 +14,25 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireEnvelope {
     #[serde(rename = "type")]
     kind: Option<String>,
-    data: Option<WireData>,
+    data: Option<Obj<WireData>>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireData {
     order_id: Option<String>,
     status: Option<String>,
     updated_at: Option<String>,
     payment_method: Option<String>,
-    items: Option<Vec<WireItem>>,
-    shipment: Option<WireShipment>,
-    cancel: Option<WireCancel>,
-    links: Option<Vec<WireLink>>,
+    items: Option<Vec<Obj<WireItem>>>,
+    shipment: Option<Obj<WireShipment>>,
+    cancel: Option<Obj<WireCancel>>,
+    links: Option<Vec<Obj<WireLink>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireItem {
     id: Option<String>,
     // Checked by hand for a clearer message than serde's "expected u32".
@@ -44,7 +41,6 @@ struct WireItem {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireShipment {
     carrier: Option<String>,
     tracking_number: Option<String>,
@@ -52,14 +48,12 @@ struct WireShipment {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireCancel {
     reason: Option<String>,
     note: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireLink {
     channel: Option<String>,
     order_id: Option<String>,
@@ -69,13 +63,13 @@ struct WireLink {
 /// Parses and validates a canonical event body (already authenticated by the caller).
 pub fn parse_canonical(event_id: EventId, body: &[u8]) -> Result<OrderEvent, IngestError> {
     let json = parse_json(body)?;
-    let envelope: WireEnvelope = decode(&json, "")?;
+    let Obj(envelope): Obj<WireEnvelope> = decode(&json, "")?;
     let kind = match envelope.kind {
         None => return Err(invalid("type", "required")),
         Some(kind) if kind.trim().is_empty() => return Err(invalid("type", "must not be empty")),
         Some(kind) => kind,
     };
-    let data = required(envelope.data, "data")?;
+    let Obj(data) = required(envelope.data, "data")?;
 
     let order_id = id_at(
         OrderId::parse(required(data.order_id, "data.order_id")?),
@@ -90,7 +84,7 @@ pub fn parse_canonical(event_id: EventId, body: &[u8]) -> Result<OrderEvent, Ing
         .transpose()?;
     let items = data.items.map(parse_items).transpose()?;
     let shipment = match (data.shipment, status) {
-        (Some(wire), _) => Some(parse_shipment(wire)?),
+        (Some(Obj(wire)), _) => Some(parse_shipment(wire)?),
         (None, Status::Dispatched) => {
             return Err(invalid(
                 "data.shipment",
@@ -99,7 +93,10 @@ pub fn parse_canonical(event_id: EventId, body: &[u8]) -> Result<OrderEvent, Ing
         }
         (None, _) => None,
     };
-    let cancel = data.cancel.map(parse_cancel).transpose()?;
+    let cancel = data
+        .cancel
+        .map(|Obj(wire)| parse_cancel(wire))
+        .transpose()?;
     let links = data.links.map(parse_links).transpose()?.unwrap_or_default();
 
     Ok(OrderEvent {
@@ -152,10 +149,10 @@ pub(crate) fn parse_payment_method(text: &str, path: &str) -> Result<PaymentMeth
         })
 }
 
-fn parse_items(wire: Vec<WireItem>) -> Result<Vec<ItemUpdate>, IngestError> {
+fn parse_items(wire: Vec<Obj<WireItem>>) -> Result<Vec<ItemUpdate>, IngestError> {
     let mut seen = BTreeSet::new();
     let mut items = Vec::with_capacity(wire.len());
-    for (index, item) in wire.into_iter().enumerate() {
+    for (index, Obj(item)) in wire.into_iter().enumerate() {
         let path = format!("data.items[{index}]");
         let id_path = format!("{path}.id");
         let id = id_at(LineId::parse(required(item.id, &id_path)?), &id_path)?;
@@ -239,10 +236,10 @@ fn parse_cancel(wire: WireCancel) -> Result<Cancel, IngestError> {
     })
 }
 
-fn parse_links(wire: Vec<WireLink>) -> Result<Vec<Link>, IngestError> {
+fn parse_links(wire: Vec<Obj<WireLink>>) -> Result<Vec<Link>, IngestError> {
     let mut seen = BTreeSet::new();
     let mut links = Vec::with_capacity(wire.len());
-    for (index, link) in wire.into_iter().enumerate() {
+    for (index, Obj(link)) in wire.into_iter().enumerate() {
         let path = format!("data.links[{index}]");
         let channel_path = format!("{path}.channel");
         let channel = id_at(

@@ -13,6 +13,9 @@ mod wire;
 pub mod woocommerce;
 pub mod youcan;
 
+#[cfg(test)]
+mod tests;
+
 pub use canonical::parse_canonical;
 pub use error::IngestError;
 pub use links::{check_rule, LinkRuleError, LinkSource};

@@ -40,7 +40,9 @@ use super::links::LinkRules;
 use super::signature::{optional_header, required_header, verify_body_signature, Encoding};
 use super::source::{RawRequest, SourceAdapter, Translated};
 use super::vendor::{payment_from_gateways, VendorKeys};
-use super::wire::{carrier_id, decode, id_at, invalid, non_blank, parse_json, required, WireId};
+use super::wire::{
+    carrier_id, decode, id_at, invalid, non_blank, parse_json, required, Obj, WireId,
+};
 use crate::config::{SourceConfig, SourceKind};
 use crate::domain::{
     Cancel, EventId, ItemUpdate, LineId, OrderEvent, OrderId, Shipment, ShipmentUpdate, Status,
@@ -73,7 +75,6 @@ pub struct ShopifySource {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireOrder {
     id: Option<WireId>,
     updated_at: Option<String>,
@@ -82,12 +83,11 @@ struct WireOrder {
     financial_status: Option<String>,
     fulfillment_status: Option<String>,
     payment_gateway_names: Option<Vec<String>>,
-    line_items: Option<Vec<WireLine>>,
-    fulfillments: Option<Vec<WireFulfillment>>,
+    line_items: Option<Vec<Obj<WireLine>>>,
+    fulfillments: Option<Vec<Obj<WireFulfillment>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireLine {
     id: Option<WireId>,
     quantity: Option<u32>,
@@ -95,7 +95,6 @@ struct WireLine {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireFulfillment {
     order_id: Option<WireId>,
     status: Option<String>,
@@ -104,7 +103,7 @@ struct WireFulfillment {
     tracking_company: Option<String>,
     tracking_number: Option<String>,
     tracking_numbers: Option<Vec<Option<String>>>,
-    line_items: Option<Vec<WireLine>>,
+    line_items: Option<Vec<Obj<WireLine>>>,
 }
 
 impl ShopifySource {
@@ -167,12 +166,12 @@ impl SourceAdapter for ShopifySource {
 
         let json = parse_json(request.body)?;
         let translated = if is_order {
-            let order: WireOrder = decode(&json, "")?;
+            let Obj(order): Obj<WireOrder> = decode(&json, "")?;
             let mut event = translate_order(order, topic, event_id, triggered)?;
             event.links = self.links.extract(&json)?;
             Some(event)
         } else {
-            let fulfillment: WireFulfillment = decode(&json, "")?;
+            let Obj(fulfillment): Obj<WireFulfillment> = decode(&json, "")?;
             translate_fulfillment(fulfillment, topic, event_id, triggered)?
         };
         Ok(match translated {
@@ -214,6 +213,7 @@ fn translate_order(
         .fulfillments
         .unwrap_or_default()
         .into_iter()
+        .map(|Obj(fulfillment)| fulfillment)
         .enumerate()
         .filter(|(_, f)| f.status.as_deref() == Some("success"))
         .collect();
@@ -315,14 +315,14 @@ fn translate_fulfillment(
 }
 
 fn line_items(
-    lines: &[WireLine],
+    lines: &[Obj<WireLine>],
     path: &str,
     status_of: impl Fn(&WireLine) -> Status,
 ) -> Result<Vec<ItemUpdate>, IngestError> {
     lines
         .iter()
         .enumerate()
-        .map(|(index, line)| {
+        .map(|(index, Obj(line))| {
             let id_path = format!("{path}[{index}].id");
             let id = required(line.id.clone(), &id_path)?;
             Ok(ItemUpdate {

@@ -54,6 +54,28 @@ pub(crate) fn id_at<T>(result: Result<T, IdError>, path: &str) -> Result<T, Inge
     result.map_err(|error| invalid(path, error))
 }
 
+/// A struct that must arrive as a JSON object. serde's derived structs also accept a JSON
+/// array of their fields in order, which no sender means; wrapping them in `Obj` turns
+/// that into a type error. Field paths are still tracked through the map.
+#[derive(Debug)]
+pub(crate) struct Obj<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Obj)
+            }
+        }
+        deserializer.deserialize_map(ObjVisitor(std::marker::PhantomData))
+    }
+}
+
 /// A vendor id that may arrive as a JSON integer (Shopify, WooCommerce) or a string
 /// (YouCan UUIDs); kept as its decimal or literal text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +161,7 @@ mod tests {
         struct A {
             a: Vec<u32>,
         }
-        let error = decode::<A>(&value, "data").unwrap_err();
+        let error = decode::<Obj<A>>(&value, "data").unwrap_err();
         assert_eq!(error.code(), "invalid_event");
         assert!(
             error.to_string().starts_with("data.a[1]: invalid type"),
@@ -147,7 +169,18 @@ mod tests {
         );
         let error = decode::<Vec<u32>>(&value["a"], "data.a").unwrap_err();
         assert!(error.to_string().starts_with("data.a[1]: "), "{error}");
-        let error = decode::<A>(&Value::Null, "").unwrap_err();
-        assert!(error.to_string().starts_with("body: "), "{error}");
+        let error = decode::<Obj<A>>(&Value::Null, "").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "body: invalid type: null, expected a JSON object"
+        );
+        // Derived structs alone would take `[[1]]` as `{"a": [1]}`.
+        let error = decode::<Obj<A>>(&serde_json::json!([[1]]), "").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("body: invalid type: sequence"),
+            "{error}"
+        );
     }
 }

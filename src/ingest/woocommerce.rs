@@ -26,7 +26,8 @@ use super::signature::{optional_header, required_header, verify_body_signature, 
 use super::source::{RawRequest, SourceAdapter, Translated};
 use super::vendor::{payment_from_gateway, VendorKeys};
 use super::wire::{
-    carrier_id, decode, id_at, invalid, non_blank, parse_json, parse_time_utc, required, WireId,
+    carrier_id, decode, id_at, invalid, non_blank, parse_json, parse_time_utc, required, Obj,
+    WireId,
 };
 use crate::config::{CompletedMeans, SourceConfig, SourceKind};
 use crate::domain::{
@@ -49,25 +50,22 @@ pub struct WoocommerceSource {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireOrder {
     id: Option<WireId>,
     status: Option<String>,
     date_modified_gmt: Option<String>,
     payment_method: Option<String>,
-    line_items: Option<Vec<WireLine>>,
-    meta_data: Option<Vec<WireMeta>>,
+    line_items: Option<Vec<Obj<WireLine>>>,
+    meta_data: Option<Vec<Obj<WireMeta>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireLine {
     id: Option<WireId>,
     quantity: Option<u32>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireMeta {
     key: Option<String>,
     #[serde(default)]
@@ -75,7 +73,6 @@ struct WireMeta {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireTracking {
     tracking_provider: Option<String>,
     custom_tracking_provider: Option<String>,
@@ -138,7 +135,7 @@ impl SourceAdapter for WoocommerceSource {
         })?;
 
         let json = parse_json(request.body)?;
-        let order: WireOrder = decode(&json, "")?;
+        let Obj(order): Obj<WireOrder> = decode(&json, "")?;
         let wc_status = required(order.status.as_deref(), "status")?;
         let Some(status) = self.status_of(wc_status) else {
             // Bounded: the topic is one of two, the status text is cut short.
@@ -170,7 +167,7 @@ impl SourceAdapter for WoocommerceSource {
             .unwrap_or_default()
             .into_iter()
             .enumerate()
-            .map(|(index, line)| {
+            .map(|(index, Obj(line))| {
                 let path = format!("line_items[{index}].id");
                 Ok(ItemUpdate {
                     id: id_at(LineId::parse(required(line.id, &path)?.0), &path)?,
@@ -204,21 +201,22 @@ impl SourceAdapter for WoocommerceSource {
 }
 
 /// The last Shipment Tracking entry with a number; it applies to the whole order.
-fn tracking(meta: &[WireMeta]) -> Result<Option<ShipmentUpdate>, IngestError> {
+fn tracking(meta: &[Obj<WireMeta>]) -> Result<Option<ShipmentUpdate>, IngestError> {
     let Some((index, entry)) = meta
         .iter()
         .enumerate()
         .rev()
-        .find(|(_, entry)| entry.key.as_deref() == Some(TRACKING_META_KEY))
+        .find(|(_, Obj(entry))| entry.key.as_deref() == Some(TRACKING_META_KEY))
     else {
         return Ok(None);
     };
     // The extension stores an empty string rather than an empty list after deletions.
-    if !entry.value.is_array() {
+    if !entry.0.value.is_array() {
         return Ok(None);
     }
-    let entries: Vec<WireTracking> = decode(&entry.value, &format!("meta_data[{index}].value"))?;
-    let latest = entries.iter().rev().find_map(|tracking| {
+    let entries: Vec<Obj<WireTracking>> =
+        decode(&entry.0.value, &format!("meta_data[{index}].value"))?;
+    let latest = entries.iter().rev().find_map(|Obj(tracking)| {
         let number = non_blank(tracking.tracking_number.as_deref())?;
         let carrier = non_blank(tracking.tracking_provider.as_deref())
             .or(non_blank(tracking.custom_tracking_provider.as_deref()))

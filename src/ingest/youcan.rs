@@ -35,7 +35,8 @@ use super::signature::{required_header, verify_body_signature, Encoding};
 use super::source::{RawRequest, SourceAdapter, Translated};
 use super::vendor::{payment_from_gateway, VendorKeys};
 use super::wire::{
-    carrier_id, decode, id_at, invalid, non_blank, parse_json, parse_time_utc, required, WireId,
+    carrier_id, decode, id_at, invalid, non_blank, parse_json, parse_time_utc, required, Obj,
+    WireId,
 };
 use crate::config::SourceConfig;
 use crate::domain::{
@@ -54,7 +55,6 @@ pub struct YoucanSource {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireEnvelope {
     event_name: Option<String>,
     event_happened_at: Option<Value>,
@@ -62,35 +62,31 @@ struct WireEnvelope {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireOrder {
     id: Option<WireId>,
     updated_at: Option<String>,
     // Integers (undocumented codes) or strings (slugs): only slugs are read.
     status: Option<Value>,
-    status_object: Option<WireStatusObject>,
+    status_object: Option<Obj<WireStatusObject>>,
     payment_status: Option<Value>,
     shipping_status: Option<Value>,
-    payment: Option<WirePayment>,
-    shipping: Option<WireShipping>,
-    variants: Option<Vec<WireLine>>,
+    payment: Option<Obj<WirePayment>>,
+    shipping: Option<Obj<WireShipping>>,
+    variants: Option<Vec<Obj<WireLine>>>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireStatusObject {
     slug: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WirePayment {
     status_text: Option<String>,
     gateway: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireShipping {
     status: Option<Value>,
     tracking_number: Option<String>,
@@ -98,7 +94,6 @@ struct WireShipping {
 }
 
 #[derive(Deserialize)]
-#[serde(expecting = "a JSON object")]
 struct WireLine {
     id: Option<WireId>,
     quantity: Option<u32>,
@@ -124,7 +119,7 @@ impl SourceAdapter for YoucanSource {
         )?;
 
         let json = parse_json(request.body)?;
-        let envelope: WireEnvelope = decode(&json, "")?;
+        let Obj(envelope): Obj<WireEnvelope> = decode(&json, "")?;
         let event_name = required(non_blank(envelope.event_name.as_deref()), "event_name")?;
         if !EVENTS.contains(&event_name) {
             return Ok(Translated::Ignored {
@@ -144,7 +139,7 @@ impl SourceAdapter for YoucanSource {
         };
         let happened_at = parse_time(&happened_text, "event_happened_at")?;
         let data = required(envelope.data.as_ref(), "data")?;
-        let order: WireOrder = decode(data, "data")?;
+        let Obj(order): Obj<WireOrder> = decode(data, "data")?;
 
         let order_id = id_at(
             OrderId::parse(required(order.id.clone(), "data.id")?.0),
@@ -163,7 +158,7 @@ impl SourceAdapter for YoucanSource {
             .unwrap_or_default()
             .iter()
             .enumerate()
-            .map(|(index, line)| {
+            .map(|(index, Obj(line))| {
                 let path = format!("data.variants[{index}].id");
                 Ok(ItemUpdate {
                     id: id_at(LineId::parse(required(line.id.clone(), &path)?.0), &path)?,
@@ -172,7 +167,7 @@ impl SourceAdapter for YoucanSource {
                 })
             })
             .collect::<Result<Vec<_>, IngestError>>()?;
-        let shipment = order.shipping.as_ref().and_then(|shipping| {
+        let shipment = order.shipping.as_ref().and_then(|Obj(shipping)| {
             let number = non_blank(shipping.tracking_number.as_deref())?;
             let carrier = non_blank(shipping.carrier.as_deref()).unwrap_or("other");
             Some(ShipmentUpdate {
@@ -186,7 +181,7 @@ impl SourceAdapter for YoucanSource {
         let payment_method = order
             .payment
             .as_ref()
-            .and_then(|payment| payment.gateway.as_deref())
+            .and_then(|Obj(payment)| payment.gateway.as_deref())
             .and_then(payment_from_gateway);
         Ok(Translated::Event(Box::new(OrderEvent {
             event_id,
@@ -229,17 +224,17 @@ fn status_of(order: &WireOrder, event_name: &str) -> Status {
     let general = order
         .status_object
         .as_ref()
-        .and_then(|object| object.slug.as_deref())
+        .and_then(|Obj(object)| object.slug.as_deref())
         .map(|text| text.trim().to_ascii_lowercase())
         .or_else(|| slug(order.status.as_ref()))
         .unwrap_or_default();
-    let shipping = slug(order.shipping.as_ref().and_then(|s| s.status.as_ref()))
+    let shipping = slug(order.shipping.as_ref().and_then(|Obj(s)| s.status.as_ref()))
         .or_else(|| slug(order.shipping_status.as_ref()))
         .unwrap_or_default();
     let payment = order
         .payment
         .as_ref()
-        .and_then(|payment| payment.status_text.as_deref())
+        .and_then(|Obj(payment)| payment.status_text.as_deref())
         .map(|text| text.trim().to_ascii_lowercase())
         .or_else(|| slug(order.payment_status.as_ref()))
         .unwrap_or_default();

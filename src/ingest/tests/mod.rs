@@ -1,0 +1,11 @@
+//! Tests of the signature schemes and payload parsers, on fixtures shaped after the
+//! vendors' documented payloads (`tests/fixtures/`).
+
+mod canonical;
+mod properties;
+mod shopify;
+mod shopify_checks;
+mod standard;
+mod support;
+mod woocommerce;
+mod youcan;
