@@ -22,6 +22,8 @@ const COMPLETED_MEANS: &[(&str, CompletedMeans)] = &[
     ("delivered", CompletedMeans::Delivered),
 ];
 
+/// Shopify's retry period (4 hours).
+pub const SHOPIFY_DEFAULT_TOLERANCE_SECS: u64 = 4 * 3600;
 const DEFAULT_TOLERANCE_SECS: u64 = 300;
 
 /// Reads every `[sources.NAME]`. `channel_names` are the names present under
@@ -60,10 +62,16 @@ fn parse_source(
 ) -> Option<SourceConfig> {
     let kind = s.required("kind", problems, one_of(KINDS));
     let secrets = read_secrets(s, base_dir, kind, problems);
+    // Shopify retries a failed webhook for hours with the original
+    // X-Shopify-Triggered-At: a five-minute window would refuse every retry.
+    let default_tolerance = match kind {
+        Some(SourceKind::Shopify) => SHOPIFY_DEFAULT_TOLERANCE_SECS,
+        _ => DEFAULT_TOLERANCE_SECS,
+    };
     let tolerance_secs = s.or(
         "tolerance_secs",
         problems,
-        DEFAULT_TOLERANCE_SECS,
+        default_tolerance,
         positive::<u64>,
     );
 

@@ -217,3 +217,13 @@ fn link_rule_mistakes() {
         "only apply to \"shopify\" and \"woocommerce\"",
     );
 }
+
+#[test]
+fn shopify_window_defaults_to_its_retry_period() {
+    let config = parse_ok(
+        "[sources.shop]\nkind = \"shopify\"\nsecret = \"s\"\n[sources.std]\nkind = \"standard\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n[sources.shop2]\nkind = \"shopify\"\nsecret = \"s\"\ntolerance_secs = 600\n",
+    );
+    assert_eq!(source(&config, "shop").tolerance_secs, 14400);
+    assert_eq!(source(&config, "std").tolerance_secs, 300);
+    assert_eq!(source(&config, "shop2").tolerance_secs, 600);
+}
