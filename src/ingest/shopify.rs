@@ -256,6 +256,11 @@ fn translate_order(
             .rev()
             .find_map(|(index, f)| shipment_of(f, &format!("fulfillments[{index}]")).transpose());
         ((!items.is_empty()).then_some(items), latest.transpose()?)
+    } else if status != Status::Canceled {
+        // Lines are reported before shipping too: a later fulfillment of some of them
+        // must be told apart from one of the whole order.
+        let items = line_items(&lines, "line_items", |_| status)?;
+        ((!items.is_empty()).then_some(items), None)
     } else {
         (None, None)
     };

@@ -1,6 +1,6 @@
 use super::support::*;
 use crate::config::{SourceConfig, SourceKind};
-use crate::domain::{Cancel, OrderEvent, PaymentMethod, Status, Timestamp};
+use crate::domain::{Cancel, ItemUpdate, LineId, OrderEvent, PaymentMethod, Status, Timestamp};
 use crate::ingest::{build_adapter, IngestError, Translated};
 
 pub(super) const SECRET: &str = "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";
@@ -84,7 +84,23 @@ fn order_event(topic: &str, status: Status, updated_at: &str) -> OrderEvent {
 
 #[test]
 fn orders_paid() {
-    let expected = order_event("orders/paid", Status::Paid, "2026-11-22T09:42:12Z");
+    let expected = OrderEvent {
+        // The lines come along before shipping, so a later partial fulfillment is
+        // told apart from one of the whole order.
+        items: Some(vec![
+            ItemUpdate {
+                id: LineId::parse("14001234567890").unwrap(),
+                quantity: Some(2),
+                status: Status::Paid,
+            },
+            ItemUpdate {
+                id: LineId::parse("14001234567891").unwrap(),
+                quantity: Some(1),
+                status: Status::Paid,
+            },
+        ]),
+        ..order_event("orders/paid", Status::Paid, "2026-11-22T09:42:12Z")
+    };
     assert_eq!(
         expect_event(run("orders/paid", "orders_paid.json")),
         expected
