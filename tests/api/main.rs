@@ -12,5 +12,6 @@ mod daemon;
 mod delivery;
 mod helpers;
 mod ingest;
+mod native;
 mod ordering;
 mod scripted;
