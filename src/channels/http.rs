@@ -22,13 +22,43 @@ pub enum RequestBody {
     Form(Vec<(String, String)>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpRequest {
     pub method: Method,
     pub url: String,
     /// Header values here may be secrets: never log a request's headers.
     pub headers: Vec<(&'static str, String)>,
     pub body: RequestBody,
+}
+
+/// Shows what a request is without what it carries: header values, form values, JSON
+/// bodies and the query string (imweb authenticates in the query) can all be secrets.
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.url.split('?').next().unwrap_or_default();
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        let body = match &self.body {
+            RequestBody::Empty => "empty".to_string(),
+            RequestBody::Json(_) => "json".to_string(),
+            RequestBody::Form(fields) => {
+                let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+                format!("form({})", names.join(", "))
+            }
+        };
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &path)
+            .field("headers", &headers)
+            .field("body", &body)
+            .finish()
+    }
+}
+
+/// Percent-encodes one path segment (marketplace ids are opaque strings).
+pub fn path_segment(segment: &str) -> String {
+    serde_urlencoded::to_string([("", segment)])
+        .map(|s| s[1..].replace('+', "%20"))
+        .unwrap_or_default()
 }
 
 impl HttpRequest {
@@ -205,6 +235,29 @@ mod tests {
     use super::*;
     use reqwest::header::{HeaderValue, RETRY_AFTER};
     use std::time::{SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(path_segment("5b0f2a1e-0c1d"), "5b0f2a1e-0c1d");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let request =
+            HttpRequest::new(Method::GET, "https://api.imweb.me/v2/auth?key=K1&secret=S1")
+                .header("access-token", "T1")
+                .form(vec![("client_secret".into(), "S2".into())]);
+        let shown = format!("{request:?}");
+        for secret in ["K1", "S1", "T1", "S2"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("/v2/auth")
+                && shown.contains("access-token")
+                && shown.contains("client_secret")
+        );
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

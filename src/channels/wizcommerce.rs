@@ -1,7 +1,7 @@
 //! WizCommerce: `PATCH /v1/orders/{id}/status` with `confirmed` or `cancelled`,
 //! authenticated by `X-API-Key`. No shipped or delivered status exists there.
 
-use super::http::{retry_after, ChannelHttp, HttpRequest, HttpResponse};
+use super::http::{path_segment, retry_after, ChannelHttp, HttpRequest, HttpResponse};
 use super::{Channel, Delivery};
 use crate::domain::{ChannelKind, ChannelName, Outcome, RemoteError};
 use crate::secret::Secret;
@@ -37,16 +37,9 @@ pub fn plan(delivery: &Delivery<'_>, base_url: &str) -> Result<(String, Value), 
         })?;
     let url = format!(
         "{base_url}/v1/orders/{}/status",
-        urlencode(delivery.link.order_id.as_str())
+        path_segment(delivery.link.order_id.as_str())
     );
     Ok((url, json!({ "status": status })))
-}
-
-/// Percent-encodes a path segment (ids are opaque marketplace strings).
-pub fn urlencode(segment: &str) -> String {
-    serde_urlencoded::to_string([("", segment)])
-        .map(|s| s[1..].replace('+', "%20"))
-        .unwrap_or_default()
 }
 
 /// Classifies WizCommerce's answer (CHANNELS.md, wizcommerce "Answer").
@@ -210,11 +203,5 @@ mod tests {
                 "<html><body>Bad</body></html>"
             ))
         );
-    }
-
-    #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(urlencode("5b0f2a1e-0c1d"), "5b0f2a1e-0c1d");
-        assert_eq!(urlencode("a/b c"), "a%2Fb%20c");
     }
 }

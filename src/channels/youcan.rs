@@ -5,9 +5,9 @@
 //! YouCan turns an unknown slug into a new status label instead of refusing it, so the
 //! slugs are a closed enum here: nothing else can be sent.
 
+use super::http::path_segment;
 use super::http::{retry_after, HttpRequest, HttpResponse};
 use super::oauth::{OAuthSession, RefreshClient, SessionParts};
-use super::wizcommerce::urlencode;
 use super::{Channel, ConnectorDeps, Delivery};
 use crate::domain::{carrier, ChannelKind, ChannelName, Outcome, RemoteError, Status};
 use crate::secret::Secret;
@@ -97,7 +97,7 @@ pub fn plan(
     }
     let order_url = format!(
         "{base_url}/orders/{}",
-        urlencode(delivery.link.order_id.as_str())
+        path_segment(delivery.link.order_id.as_str())
     );
     let mut calls: Vec<Call> = steps
         .iter()

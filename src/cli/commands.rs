@@ -202,5 +202,5 @@ async fn deliveries(client: AdminClient, command: DeliveriesCommand) -> anyhow::
 }
 
 fn encode(segment: &str) -> String {
-    crate::channels::wizcommerce::urlencode(segment)
+    crate::channels::http::path_segment(segment)
 }

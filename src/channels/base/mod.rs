@@ -12,9 +12,9 @@ pub mod companies;
 pub mod detail;
 pub mod plan;
 
+use super::http::path_segment;
 use super::http::{HttpRequest, HttpResponse};
 use super::oauth::OAuthSession;
-use super::wizcommerce::urlencode;
 use super::{Channel, ChannelStats, ConnectorDeps, Delivery};
 use crate::domain::{ChannelKind, ChannelName, Outcome, RemoteError};
 use crate::secret::Secret;
@@ -100,7 +100,7 @@ impl Base {
 
     async fn detail(&self, unique_key: &str) -> Result<OrderDetail, Outcome> {
         let response = self
-            .get(&format!("/1/orders/detail/{}", urlencode(unique_key)))
+            .get(&format!("/1/orders/detail/{}", path_segment(unique_key)))
             .await?;
         detail::parse(&response)
     }

@@ -4,7 +4,7 @@
 //! that concerns some items) and the status's extra data nested under `etc`, e.g.
 //! `{"prod_order_no": "..", "etc": {"parcel_code": "CJ", "invoice_no": ".."}}`.
 
-use crate::channels::wizcommerce::urlencode;
+use crate::channels::http::path_segment;
 use crate::channels::Delivery;
 use crate::domain::event::is_known_reason;
 use crate::domain::{carrier, ChannelKind, LineId, Order, Outcome, RemoteError, Shipment};
@@ -54,7 +54,10 @@ pub fn plan(
             reason: format!("imweb has no order status for {target}"),
         })?;
     let order_no = delivery.link.order_id.as_str();
-    let url = format!("{base_url}/v2/shop/orders/{}/{status}", urlencode(order_no));
+    let url = format!(
+        "{base_url}/v2/shop/orders/{}/{status}",
+        path_segment(order_no)
+    );
     let scopes = item_scopes(delivery)?;
     scopes
         .into_iter()

@@ -54,7 +54,7 @@ pub fn plan(delivery: &Delivery<'_>, base_url: &str) -> Result<(String, Value), 
         })?;
     let url = format!(
         "{base_url}/payco/orders/status/{}",
-        super::wizcommerce::urlencode(delivery.link.order_id.as_str())
+        super::http::path_segment(delivery.link.order_id.as_str())
     );
     Ok((url, json!({ "status": status })))
 }
