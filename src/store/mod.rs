@@ -173,3 +173,6 @@ fn decode<T: serde::de::DeserializeOwned>(
 ) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt { what, source })
 }
+
+#[cfg(test)]
+mod tests;
