@@ -3,6 +3,7 @@
 
 mod apply;
 mod keys;
+mod ops;
 pub mod prune;
 mod read;
 mod records;
@@ -10,7 +11,7 @@ mod schema;
 mod tokens;
 mod writer;
 
-pub use apply::{Disposition, IngestOutcome, LinkError, Op, OpResult, Planning, TaskUpdate};
+pub use ops::{Disposition, IngestOutcome, LinkError, Op, OpResult, Planning, TaskUpdate};
 pub use read::{OrderPage, TaskFilter};
 pub use records::{EventResult, HistoryEntry, Task, TaskState};
 pub use schema::SCHEMA_VERSION;

@@ -1,7 +1,7 @@
 //! Channel tokens in the store. Saved through the writer, so `save` returns only once
 //! the token is flushed and synced: a rotated refresh token is never lost.
 
-use super::apply::{Op, OpResult};
+use super::ops::{Op, OpResult};
 use super::{decode, encode, Store, StoreError, Writer};
 use crate::channels::auth::{StoredToken, TokenStore, TokenStoreError};
 use crate::domain::{ChannelName, Timestamp};

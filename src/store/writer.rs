@@ -3,7 +3,8 @@
 //! and only then answers each request. One writer means no transaction conflicts and
 //! one flush per batch however many requests it carries.
 
-use super::apply::{apply_op, Op, OpResult, Planning, Trees};
+use super::apply::{apply_op, Trees};
+use super::ops::{Op, OpResult, Planning};
 use super::records::Task;
 use super::{Store, StoreError};
 use sled::transaction::{TransactionError, Transactional};
