@@ -223,3 +223,53 @@ async fn refused_after_a_refresh_is_auth_and_the_task_is_kept() {
     assert!(app.deliveries("?state=dead").await.is_empty());
     app.stop().await;
 }
+
+/// A 429 without Retry-After waits as a failed attempt would, without using one: it is
+/// not retried at once (a first attempt's wait is `schedule[0]`, usually 0s).
+#[tokio::test]
+async fn a_429_without_retry_after_still_waits() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok-1", 1).await;
+    let limited = ResponseTemplate::new(429).set_body_string("Too Many Requests");
+    let imp_uid = "imp_400000000001";
+    let script = Scripted::new(vec![limited.clone(), limited], ok("PURCHASE_DECISION"));
+    mount_status(&server, imp_uid, &script).await;
+    let app = spawn_e2e(vec![(PAYCO, payco_channel(&server.uri()))], |_| {}).await;
+    post_accepted(&app, &completed("L1", imp_uid)).await;
+    let error = remote("http_429", "Too Many Requests");
+    expect_sync(
+        &app,
+        "L1",
+        PAYCO,
+        ("completed", "retrying"),
+        "retry",
+        error,
+        0,
+    )
+    .await;
+    let order = expect_sync(
+        &app,
+        "L1",
+        PAYCO,
+        ("completed", "done"),
+        "done",
+        Value::Null,
+        1,
+    )
+    .await;
+    let history = delivery_history(&order, PAYCO);
+    assert_eq!(
+        history,
+        [(0, "retry".into()), (0, "retry".into()), (1, "done".into())]
+    );
+    let times = script.times();
+    assert_eq!(times.len(), 3);
+    for pair in times.windows(2) {
+        let waited = pair[1] - pair[0];
+        assert!(
+            waited >= RETRY_WAIT.mul_f64(0.8),
+            "retried after {waited:?}"
+        );
+    }
+    app.stop().await;
+}
