@@ -738,7 +738,7 @@ async fn api_limits_wait_for_the_next_hour_or_jst_day() {
 }
 
 pub(crate) const GRANT_1: &str = r#"{"access_token":"access-1","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-1"}"#;
-const GRANT_2: &str = r#"{"access_token":"access-2","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-2"}"#;
+pub(crate) const GRANT_2: &str = r#"{"access_token":"access-2","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-2"}"#;
 
 pub(crate) fn refresh_form(refresh_token: &str) -> String {
     format!(

@@ -94,14 +94,26 @@ pub async fn spawn_e2e(
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
     spawn_app_with(|config| {
-        config.delivery.schedule = vec![Duration::ZERO, RETRY_WAIT, RETRY_WAIT];
-        config.delivery.max_retry_after = Duration::from_secs(5);
-        for (name, channel) in channels {
-            config.channels.insert(channel_name(name), channel);
-        }
+        e2e_config(config, channels);
         adjust(config);
     })
     .await
+}
+
+/// Stops the app and starts it again on the same store with these channels.
+pub async fn restart(app: TestApp, channels: Vec<(&str, ChannelConfig)>) -> TestApp {
+    let store_dir = app.stop().await;
+    let mut config = test_config(&store_dir.path().join("store"));
+    e2e_config(&mut config, channels);
+    start(config, store_dir).await
+}
+
+fn e2e_config(config: &mut Config, channels: Vec<(&str, ChannelConfig)>) {
+    config.delivery.schedule = vec![Duration::ZERO, RETRY_WAIT, RETRY_WAIT];
+    config.delivery.max_retry_after = Duration::from_secs(5);
+    for (name, channel) in channels {
+        config.channels.insert(channel_name(name), channel);
+    }
 }
 
 /// A canonical event with `data` fields added (`links`, `items`, `shipment`, ...).

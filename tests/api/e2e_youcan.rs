@@ -190,7 +190,7 @@ async fn every_documented_answer_is_recorded() {
 }
 
 #[tokio::test]
-async fn a_401_refreshes_stores_the_tokens_and_the_call_is_done() {
+async fn a_401_refreshes_and_the_stored_token_outlives_a_restart() {
     let server = MockServer::start().await;
     Mock::given(method("PUT"))
         .and(header("authorization", "Bearer cfg-access"))
@@ -223,7 +223,8 @@ async fn a_401_refreshes_stores_the_tokens_and_the_call_is_done() {
     )
     .await;
     assert_eq!(delivery_history(&order, YOUCAN), [(1, "done".to_string())]);
-    // A later order goes straight out with the new token.
+    // After a restart, a later order goes straight out with the stored new token.
+    let app = restart(app, vec![(YOUCAN, youcan_channel(&server.uri(), false))]).await;
     post_accepted(&app, &linked("R2", "paid", &uuid(2))).await;
     expect_sync(&app, "R2", YOUCAN, ("paid", "done"), "done", Value::Null, 1).await;
 
