@@ -192,3 +192,77 @@ async fn answers_are_recorded_and_sent_bodies_match_the_schema() {
     }
     app.stop().await;
 }
+
+/// A `confirmed` still waiting for its retry when the order is canceled is superseded:
+/// WizCommerce gets `cancelled` and never the old `confirmed` again.
+#[tokio::test]
+async fn a_queued_confirm_is_superseded_by_a_cancel() {
+    let server = MockServer::start().await;
+    let unavailable = ResponseTemplate::new(503).set_body_string("upstream down");
+    let ok = ResponseTemplate::new(200).set_body_json(json!({ "data": {} }));
+    let script = Scripted::new(vec![unavailable], ok);
+    Mock::given(method("PATCH"))
+        .and(path("/v1/orders/W-201/status"))
+        .respond_with(script.clone())
+        .mount(&server)
+        .await;
+    let app = spawn_e2e(vec![(WIZ, wiz_channel(&server.uri()))], |_| {}).await;
+    let links = json!({ "links": [{ "channel": WIZ, "order_id": "W-201" }] });
+    post_accepted(&app, &event_with("S1", "paid", 0, links)).await;
+    let busy = remote("http_503", "upstream down");
+    expect_sync(&app, "S1", WIZ, ("paid", "retrying"), "retry", busy, 1).await;
+    post_accepted(&app, &event_with("S1", "canceled", 10, json!({}))).await;
+    let order = expect_sync(
+        &app,
+        "S1",
+        WIZ,
+        ("canceled", "done"),
+        "done",
+        Value::Null,
+        1,
+    )
+    .await;
+    assert_outbox_empty(&app).await;
+    let deliveries: Vec<_> = order["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["kind"] == "delivery")
+        .map(|h| {
+            (
+                h["status"].clone(),
+                h["outcome"].clone(),
+                h["error"]["message"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deliveries,
+        [
+            (json!("paid"), json!("retry"), json!("upstream down")),
+            (
+                json!("paid"),
+                json!("superseded"),
+                json!("the order was canceled before paid was sent")
+            ),
+            (json!("canceled"), json!("done"), Value::Null),
+        ]
+    );
+    let validator = request_validator();
+    let bodies: Vec<Value> = script
+        .requests()
+        .iter()
+        .map(|r| r.body_json().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({ "status": "confirmed" }),
+            json!({ "status": "cancelled" })
+        ]
+    );
+    bodies
+        .iter()
+        .for_each(|body| assert_valid(&validator, body));
+    app.stop().await;
+}
