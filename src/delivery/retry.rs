@@ -50,8 +50,10 @@ impl RetryPolicy {
                 rate_limited: true,
                 ..
             } => {
-                // A rate-limit answer does not use up an attempt.
-                let attempts = attempts.saturating_sub(1);
+                // A rate-limit answer does not use up an attempt. Without Retry-After it
+                // waits as a failed attempt would: the wait before the attempt it gives
+                // back (`schedule[attempts - 1]`) is 0s for a first attempt, which would
+                // retry at once, again and again, against a remote asking us to slow down.
                 let wait = match after {
                     Some(after) => (*after).min(self.max_retry_after),
                     None => spread(
@@ -63,7 +65,7 @@ impl RetryPolicy {
                 Decision::Retry {
                     wait,
                     state: TaskState::Retrying,
-                    attempts,
+                    attempts: attempts.saturating_sub(1),
                     auth_failures: 0,
                 }
             }
@@ -218,8 +220,18 @@ mod tests {
             "never dead"
         );
         assert_eq!(
+            p.decide(&retry(None, true), 1, 0, 0.0),
+            retrying(Duration::from_secs(5), 0),
+            "waits as a failure would, not schedule[0] (0s): no tight loop"
+        );
+        assert_eq!(
             p.decide(&retry(None, true), 2, 0, 0.0),
-            retrying(Duration::from_secs(5), 1)
+            retrying(Duration::from_secs(30), 1)
+        );
+        assert_eq!(
+            p.decide(&retry(None, true), 3, 0, 0.0),
+            retrying(Duration::from_secs(30), 2),
+            "past the schedule: its last wait, never dead"
         );
         assert_eq!(
             p.decide(&retry(Some(7200), true), 1, 0, 0.0),

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wiremock::matchers::{any, body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const KEY: &str = "154D88A39E454289";
+pub(crate) const KEY: &str = "154D88A39E454289";
 const EDIT: &str = "/1/orders/edit_status";
 const TOKEN: &str = "/1/oauth/token";
 const COMPANIES: &str = "/1/delivery_companies";
@@ -213,16 +213,16 @@ async fn requests(server: &MockServer) -> Vec<Request> {
     server.received_requests().await.unwrap()
 }
 
-fn ok_order() -> ResponseTemplate {
+pub(crate) fn ok_order() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"order": {"unique_key": KEY}}))
 }
 
-fn base_error(code: &str, description: &str) -> ResponseTemplate {
+pub(crate) fn base_error(code: &str, description: &str) -> ResponseTemplate {
     ResponseTemplate::new(400)
         .set_body_json(json!({"error": code, "error_description": description}))
 }
 
-fn detail(items: &[(u64, &str)]) -> ResponseTemplate {
+pub(crate) fn detail(items: &[(u64, &str)]) -> ResponseTemplate {
     let items: Vec<_> = items
         .iter()
         .map(|(id, status)| json!({"order_item_id": id, "item_id": 1001, "status": status}))
@@ -737,10 +737,10 @@ async fn api_limits_wait_for_the_next_hour_or_jst_day() {
     within_boundary(before, after_call, wait, 86_400, 9 * 3600);
 }
 
-const GRANT_1: &str = r#"{"access_token":"access-1","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-1"}"#;
-const GRANT_2: &str = r#"{"access_token":"access-2","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-2"}"#;
+pub(crate) const GRANT_1: &str = r#"{"access_token":"access-1","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-1"}"#;
+pub(crate) const GRANT_2: &str = r#"{"access_token":"access-2","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-2"}"#;
 
-fn refresh_form(refresh_token: &str) -> String {
+pub(crate) fn refresh_form(refresh_token: &str) -> String {
     format!(
         "grant_type=refresh_token&client_id=base-client&client_secret=base-secret-xyz&refresh_token={refresh_token}&redirect_uri=https%3A%2F%2Fseller.example%2Fbase%2Fcallback"
     )

@@ -29,7 +29,7 @@ fn connector(server: &MockServer) -> (PortonePayco, Arc<ChannelStats>) {
     (payco, stats)
 }
 
-fn token_answer(token: &str, lifetime: i64) -> ResponseTemplate {
+pub(crate) fn token_answer(token: &str, lifetime: i64) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "code": 0,
         "message": null,
@@ -38,7 +38,7 @@ fn token_answer(token: &str, lifetime: i64) -> ResponseTemplate {
 }
 
 /// `getToken` with exactly our credentials, answering `token` for 30 minutes.
-async fn mount_token(server: &MockServer, token: &str, times: u64) {
+pub(crate) async fn mount_token(server: &MockServer, token: &str, times: u64) {
     Mock::given(method("POST"))
         .and(path("/users/getToken"))
         .and(header_is("content-type", "application/json"))
@@ -51,7 +51,7 @@ async fn mount_token(server: &MockServer, token: &str, times: u64) {
         .await;
 }
 
-fn ok(status: &str) -> ResponseTemplate {
+pub(crate) fn ok(status: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .set_body_json(json!({"code": 0, "message": null, "response": {"status": status}}))
 }
@@ -177,7 +177,7 @@ async fn a_token_with_under_a_minute_left_is_replaced_before_the_next_call() {
 }
 
 /// `getToken` answering `tok-1` the first time and `tok-2` after.
-async fn mount_rotating_tokens(server: &MockServer) {
+pub(crate) async fn mount_rotating_tokens(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/users/getToken"))
         .respond_with(token_answer("tok-1", 1800))

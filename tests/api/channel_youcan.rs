@@ -20,7 +20,7 @@ use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const ORDER: &str = "5b0f2a1e-0c1d-4e4f-9a7b-3c2d1e0f9a8b";
-const OK: &str = r#"{"status":200,"detail":"Status is successfully updated","meta":[]}"#;
+pub(crate) const OK: &str = r#"{"status":200,"detail":"Status is successfully updated","meta":[]}"#;
 const SECRETS: [&str; 5] = [
     "cfg-access",
     "cfg-refresh",
@@ -384,7 +384,7 @@ impl TokenStore for RecordingStore {
     }
 }
 
-const GRANT: &str = r#"{"token_type":"Bearer","expires_in":31536000,"access_token":"new-access","refresh_token":"new-refresh"}"#;
+pub(crate) const GRANT: &str = r#"{"token_type":"Bearer","expires_in":31536000,"access_token":"new-access","refresh_token":"new-refresh"}"#;
 
 #[tokio::test]
 async fn a_401_refreshes_persists_then_repeats() {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use wiremock::matchers::{any, body_json, header as header_is, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub(super) const ORDER_NO: &str = "202611220001";
+pub(crate) const ORDER_NO: &str = "202611220001";
 
 pub(super) fn orders_path(status: &str) -> String {
     format!("/v2/shop/orders/{ORDER_NO}/{status}")
@@ -41,13 +41,13 @@ pub(super) fn connector(server: &MockServer) -> (Imweb, Arc<ChannelStats>) {
     (build(server.uri(), deps), stats)
 }
 
-fn token_answer(token: &str) -> ResponseTemplate {
+pub(crate) fn token_answer(token: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .set_body_json(json!({"msg": "SUCCESS", "code": 200, "access_token": token}))
 }
 
 /// `GET /v2/auth` with exactly our key and secret.
-pub(super) async fn mount_token(server: &MockServer, token: &str, times: u64) {
+pub(crate) async fn mount_token(server: &MockServer, token: &str, times: u64) {
     Mock::given(method("GET"))
         .and(path("/v2/auth"))
         .and(query_param("key", "api-key-1"))
@@ -58,13 +58,13 @@ pub(super) async fn mount_token(server: &MockServer, token: &str, times: u64) {
         .await;
 }
 
-pub(super) fn success() -> ResponseTemplate {
+pub(crate) fn success() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "msg": "SUCCESS", "code": 200, "data": {"success": [ORDER_NO], "failed": []}
     }))
 }
 
-fn body_code(code: i64, msg: &str) -> ResponseTemplate {
+pub(crate) fn body_code(code: i64, msg: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"msg": msg, "code": code, "data": null}))
 }
 
@@ -163,7 +163,7 @@ async fn unsupported_statuses_send_nothing() {
 }
 
 /// `GET /v2/auth` answering `tok-1` the first time and `tok-2` after.
-async fn mount_rotating_tokens(server: &MockServer) {
+pub(crate) async fn mount_rotating_tokens(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/v2/auth"))
         .respond_with(token_answer("tok-1"))

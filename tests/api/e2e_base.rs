@@ -1,0 +1,412 @@
+//! BASE through the whole daemon: signed event in, mock BASE API, and what
+//! `GET /admin/orders/{id}` records for every class of documented answer.
+
+use crate::channel_base::{base_error, detail, ok_order, refresh_form, GRANT_1, GRANT_2};
+use crate::e2e_support::*;
+use crate::scripted::Scripted;
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+use std::time::Duration;
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const EDIT: &str = "/1/orders/edit_status";
+const COMMENT: &str = "[配送業者]佐川急便 [送り状番号]1234-5678-9012";
+
+fn unique_key(item: &str) -> String {
+    format!("UK{item}")
+}
+
+/// Order `order_id` at `status`, linked to BASE order `UK<item>` whose one line is `item`.
+fn linked(order_id: &str, status: &str, payment: &str, item: &str) -> Value {
+    let mut fields = json!({
+        "payment_method": payment,
+        "links": [{ "channel": BASE, "order_id": unique_key(item), "items": { "L1": item } }],
+    });
+    if status == "dispatched" {
+        fields["shipment"] = json!({ "carrier": "sagawa", "tracking_number": "1234-5678-9012" });
+    }
+    event_with(order_id, status, 0, fields)
+}
+
+fn edit(token: &str, item: &str, status: &str) -> Expect {
+    let mut form = vec![("order_item_id", item), ("status", status)];
+    if status == "dispatched" {
+        form.push(("add_comment", COMMENT));
+    }
+    Expect::new("POST", EDIT)
+        .bearer(token)
+        .header("accept", "application/json")
+        .form(&form)
+}
+
+fn detail_read(item: &str) -> Expect {
+    Expect::new("GET", format!("/1/orders/detail/{}", unique_key(item))).bearer("cfg-access")
+}
+
+/// One BASE order: its first answer (then OK), and what the admin API must end with.
+struct Case {
+    order_id: String,
+    status: &'static str,
+    payment: &'static str,
+    item: String,
+    first: Option<ResponseTemplate>,
+    /// The item's status in the order detail, read after `not_change_status`.
+    remote_state: Option<&'static str>,
+    end: (&'static str, &'static str, Value),
+    attempts: u64,
+    calls: usize,
+    script: Scripted,
+}
+
+fn case(n: u32, status: &'static str, payment: &'static str) -> Case {
+    Case {
+        order_id: format!("B{n:02}"),
+        status,
+        payment,
+        item: format!("3{n:02}"),
+        first: None,
+        remote_state: None,
+        end: ("done", "done", Value::Null),
+        attempts: 1,
+        calls: 1,
+        script: Scripted::new(vec![], ok_order()),
+    }
+}
+
+impl Case {
+    fn first(mut self, code: &str, message: &str) -> Self {
+        self.first = Some(base_error(code, message));
+        self
+    }
+    fn rejected(mut self, code: &str, message: &str) -> Self {
+        self.end = ("rejected", "rejected", remote(code, message));
+        self
+    }
+    /// Retried once (having used `attempts` by then), then accepted.
+    fn retried(mut self, attempts: u64) -> Self {
+        (self.attempts, self.calls) = (attempts + 1, 2);
+        self
+    }
+}
+
+#[tokio::test]
+async fn every_class_of_error_is_recorded() {
+    let server = MockServer::start().await;
+    let refused = "この注文のステータスは変更できません。";
+    let card = "クレジットカード決済のキャンセルはできません。 BASE cancels only bank-transfer (shop account) and cash-on-delivery orders by API; cancel this card order in the BASE admin (not sent)";
+    let mut cases = vec![case(1, "dispatched", "cod")];
+    // Refusals retrying will not fix.
+    for (n, status, payment, code, message) in [
+        (
+            2,
+            "dispatched",
+            "cod",
+            "no_order",
+            "注文情報が見つかりませんでした。",
+        ),
+        (
+            3,
+            "dispatched",
+            "cod",
+            "bad_params",
+            "不正なパラメーターです。",
+        ),
+        (
+            4,
+            "canceled",
+            "bank_transfer",
+            "not_cancel_base_bt",
+            "銀行振込(BASE口座)決済のキャンセルはできません。",
+        ),
+        (
+            5,
+            "dispatched",
+            "cod",
+            "not_change_status_YamatoDelivery",
+            "ヤマトかんたん発送Appの注文は発送できません。",
+        ),
+    ] {
+        cases.push(
+            case(n, status, payment)
+                .first(code, message)
+                .rejected(code, message),
+        );
+    }
+    // not_change_status: the order detail tells "already there" from "refused".
+    let mut already = case(6, "dispatched", "cod").first("not_change_status", refused);
+    already.remote_state = Some("dispatched");
+    already.end = ("done", "already_applied", Value::Null);
+    let mut other = case(7, "dispatched", "cod").first("not_change_status", refused);
+    other.remote_state = Some("cancelled");
+    let other = other.rejected(
+        "not_change_status",
+        &format!("{refused} (BASE shows item cancelled)"),
+    );
+    // A card payment cannot be canceled by API: refused here, nothing sent.
+    let mut by_card = case(8, "canceled", "card").rejected("not_cancel_credit_card", card);
+    by_card.calls = 0;
+    cases.extend([already, other, by_card]);
+    // Retried: API limits use no attempt; awaiting payment, db_error and 5xx do.
+    let waiting = [
+        (9, "cod", remote("hour_api_limit", "上限に達しました"), 0),
+        (
+            10,
+            "convenience_store",
+            remote("not_change_status_cvs", "入金待ち"),
+            1,
+        ),
+        (
+            11,
+            "cod",
+            remote("db_error", "ステータスの変更ができませんでした。"),
+            1,
+        ),
+        (12, "cod", remote("http_502", "bad gateway"), 1),
+    ];
+    for (n, payment, error, attempts) in &waiting {
+        let mut retried = case(*n, "dispatched", payment).retried(*attempts);
+        retried.first = Some(match error["code"].as_str().unwrap() {
+            "http_502" => ResponseTemplate::new(502).set_body_string("bad gateway"),
+            code => base_error(code, error["message"].as_str().unwrap()),
+        });
+        cases.push(retried);
+    }
+    for case in &mut cases {
+        case.script = Scripted::new(case.first.iter().cloned().collect(), ok_order());
+        Mock::given(method("POST"))
+            .and(path(EDIT))
+            .and(body_string_contains(format!(
+                "order_item_id={}&",
+                case.item
+            )))
+            .respond_with(case.script.clone())
+            .mount(&server)
+            .await;
+        if let Some(remote_state) = case.remote_state {
+            Mock::given(method("GET"))
+                .and(path(format!("/1/orders/detail/{}", unique_key(&case.item))))
+                .respond_with(detail(&[(case.item.parse().unwrap(), remote_state)]))
+                .expect(1)
+                .mount(&server)
+                .await;
+        }
+    }
+    // BASE asks to wait until the next hour (or an hour for 入金待ち): capped here.
+    let channel = base_channel(&server.uri(), Some("cfg-access"));
+    let app = spawn_e2e(vec![(BASE, channel)], |c| {
+        c.delivery.max_retry_after = Duration::from_secs(2)
+    })
+    .await;
+    for case in &cases {
+        post_accepted(
+            &app,
+            &linked(&case.order_id, case.status, case.payment, &case.item),
+        )
+        .await;
+    }
+
+    let shared = &app;
+    join_all(
+        waiting
+            .into_iter()
+            .map(|(n, _, error, attempts)| async move {
+                let order_id = format!("B{n:02}");
+                let retrying = ("dispatched", "retrying");
+                expect_sync(shared, &order_id, BASE, retrying, "retry", error, attempts).await
+            }),
+    )
+    .await;
+
+    for case in &cases {
+        let (state, outcome, error) = case.end.clone();
+        let end = (case.status, state);
+        expect_sync(
+            &app,
+            &case.order_id,
+            BASE,
+            end,
+            outcome,
+            error,
+            case.attempts,
+        )
+        .await;
+        assert_eq!(case.script.count(), case.calls, "{}", case.order_id);
+        let sent = if case.status == "dispatched" {
+            "dispatched"
+        } else {
+            "cancelled"
+        };
+        let mut expected: Vec<_> = (0..case.calls)
+            .map(|_| edit("cfg-access", &case.item, sent))
+            .collect();
+        if case.remote_state.is_some() {
+            expected.push(detail_read(&case.item));
+        }
+        let requests = server.received_requests().await.unwrap();
+        let mine: Vec<_> = requests
+            .iter()
+            .filter(|r| {
+                r.url.path().ends_with(&unique_key(&case.item))
+                    || String::from_utf8_lossy(&r.body)
+                        .starts_with(&format!("order_item_id={}&", case.item))
+            })
+            .cloned()
+            .collect();
+        assert_requests(&mine, &expected);
+    }
+    assert_outbox_empty(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_token_is_refreshed_and_the_call_done() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(EDIT))
+        .and(header("authorization", "Bearer cfg-access"))
+        .respond_with(base_error(
+            "invalid_request",
+            "アクセストークンが無効です。",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/1/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT_1))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(EDIT))
+        .and(header("authorization", "Bearer access-1"))
+        .respond_with(ok_order())
+        .mount(&server)
+        .await;
+    let app = spawn_e2e(
+        vec![(BASE, base_channel(&server.uri(), Some("cfg-access")))],
+        |_| {},
+    )
+    .await;
+    post_accepted(&app, &linked("R1", "dispatched", "cod", "401")).await;
+    let order = expect_sync(
+        &app,
+        "R1",
+        BASE,
+        ("dispatched", "done"),
+        "done",
+        Value::Null,
+        1,
+    )
+    .await;
+    assert_eq!(delivery_history(&order, BASE), [(1, "done".to_string())]);
+    // The next order goes out with the new token.
+    post_accepted(&app, &linked("R2", "canceled", "cod", "402")).await;
+    expect_sync(
+        &app,
+        "R2",
+        BASE,
+        ("canceled", "done"),
+        "done",
+        Value::Null,
+        1,
+    )
+    .await;
+
+    let refresh = Expect::new("POST", "/1/oauth/token").form(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", "base-client"),
+        ("client_secret", "base-secret-xyz"),
+        ("refresh_token", "cfg-refresh"),
+        ("redirect_uri", "https://seller.example/base/callback"),
+    ]);
+    let requests = server.received_requests().await.unwrap();
+    assert_requests(
+        &requests,
+        &[
+            edit("cfg-access", "401", "dispatched"),
+            refresh,
+            edit("access-1", "401", "dispatched"),
+            edit("access-1", "402", "cancelled"),
+        ],
+    );
+    assert_eq!(
+        String::from_utf8(requests[1].body.clone()).unwrap(),
+        refresh_form("cfg-refresh")
+    );
+    assert!(requests[1].headers.get("authorization").is_none());
+    app.stop().await;
+}
+
+/// BASE rotates refresh tokens: the one it handed out is stored before use and, after a
+/// restart, is the one spent on the next refresh (the configured one is used up).
+#[tokio::test]
+async fn the_rotated_refresh_token_outlives_a_restart() {
+    let server = MockServer::start().await;
+    for (spent, grant) in [("cfg-refresh", GRANT_1), ("refresh-1", GRANT_2)] {
+        Mock::given(method("POST"))
+            .and(path("/1/oauth/token"))
+            .and(body_string_contains(format!("refresh_token={spent}&")))
+            .respond_with(ResponseTemplate::new(200).set_body_string(grant))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let expired = base_error("invalid_request", "アクセストークンが無効です。");
+    Mock::given(method("POST"))
+        .and(path(EDIT))
+        .and(header("authorization", "Bearer access-1"))
+        .respond_with(Scripted::new(vec![ok_order()], expired))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(EDIT))
+        .and(header("authorization", "Bearer access-2"))
+        .respond_with(ok_order())
+        .mount(&server)
+        .await;
+    let channels = || vec![(BASE, base_channel(&server.uri(), None))];
+    let app = spawn_e2e(channels(), |_| {}).await;
+    post_accepted(&app, &linked("S1", "dispatched", "cod", "501")).await;
+    expect_sync(
+        &app,
+        "S1",
+        BASE,
+        ("dispatched", "done"),
+        "done",
+        Value::Null,
+        1,
+    )
+    .await;
+
+    let app = restart(app, channels()).await;
+    post_accepted(&app, &linked("S2", "canceled", "cod", "502")).await;
+    expect_sync(
+        &app,
+        "S2",
+        BASE,
+        ("canceled", "done"),
+        "done",
+        Value::Null,
+        1,
+    )
+    .await;
+    let requests = server.received_requests().await.unwrap();
+    let refreshed: Vec<_> = on_path(&requests, "/1/oauth/token")
+        .iter()
+        .map(|r| String::from_utf8(r.body.clone()).unwrap())
+        .collect();
+    assert_eq!(
+        refreshed,
+        [refresh_form("cfg-refresh"), refresh_form("refresh-1")]
+    );
+    assert_requests(
+        &on_path(&requests, EDIT),
+        &[
+            edit("access-1", "501", "dispatched"),
+            edit("access-1", "502", "cancelled"),
+            edit("access-2", "502", "cancelled"),
+        ],
+    );
+    app.stop().await;
+}
