@@ -15,6 +15,10 @@ pub struct StoredToken {
     pub expires_at: Option<Timestamp>,
     /// The current refresh token, when the issuer rotates them.
     pub refresh_token: Option<Secret>,
+    /// Fingerprint of the configured refresh token this chain of tokens grew from, so a
+    /// seller who re-authorizes (a new refresh token in the config) is not overruled by
+    /// tokens from the old authorization.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -130,7 +130,7 @@ impl OAuthSession {
 
     async fn fetch(&self, now: SystemTime) -> Result<CachedToken, Outcome> {
         if !self.started.load(Ordering::SeqCst) {
-            let stored = self.load().await?;
+            let stored = self.load_current().await?;
             self.started.store(true, Ordering::SeqCst);
             match stored {
                 Some(stored) if !due(stored.expires_at, now) || !self.can_refresh() => {
@@ -153,6 +153,19 @@ impl OAuthSession {
             tracing::warn!(channel = %self.channel, error = %e, "cannot read the token store");
             retry("token_store", e.to_string())
         })
+    }
+
+    /// The stored tokens, unless they grew from a refresh token the config no longer has.
+    async fn load_current(&self) -> Result<Option<StoredToken>, Outcome> {
+        let stored = self.load().await?;
+        let configured = self.config_refresh_token.as_ref().map(origin_of);
+        Ok(stored.filter(|token| match (&token.origin, &configured) {
+            (Some(origin), Some(configured)) if origin != configured => {
+                tracing::info!(channel = %self.channel, "the configured refresh token changed: stored tokens from the previous authorization are set aside");
+                false
+            }
+            _ => true,
+        }))
     }
 
     async fn save(&self, token: &StoredToken) -> Result<(), Outcome> {
@@ -182,7 +195,7 @@ impl OAuthSession {
                 return Ok(cached(pending.access_token, pending.expires_at));
             }
         }
-        let refresh_token = match self.load().await?.and_then(|s| s.refresh_token) {
+        let refresh_token = match self.load_current().await?.and_then(|s| s.refresh_token) {
             Some(stored) => stored,
             None => self.config_refresh_token.clone().ok_or_else(|| {
                 Outcome::Auth(RemoteError::new(
@@ -230,6 +243,7 @@ impl OAuthSession {
                 .map(|s| timestamp(now + Duration::from_secs(s))),
             // Not every issuer rotates: without a new one the old refresh token lives on.
             refresh_token: Some(grant.refresh_token.unwrap_or(refresh_token)),
+            origin: self.config_refresh_token.as_ref().map(origin_of),
         };
         if let Err(outcome) = self.save(&stored).await {
             *self.unsaved.lock().expect("unsaved lock") = Some(stored);
@@ -239,6 +253,12 @@ impl OAuthSession {
         tracing::info!(channel = %self.channel, expires_in = ?grant.expires_in, "access token refreshed and persisted");
         Ok(cached(stored.access_token, stored.expires_at))
     }
+}
+
+/// A short, one-way fingerprint of a configured refresh token.
+fn origin_of(token: &Secret) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(token.expose().as_bytes())[..8])
 }
 
 /// Reads the grant without ever putting the body (which holds tokens) into an error.

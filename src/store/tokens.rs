@@ -14,6 +14,8 @@ struct TokenRecord {
     access_token: String,
     expires_at: Option<Timestamp>,
     refresh_token: Option<String>,
+    #[serde(default)]
+    origin: Option<String>,
 }
 
 pub(super) fn encode_token(token: &StoredToken) -> Vec<u8> {
@@ -21,6 +23,7 @@ pub(super) fn encode_token(token: &StoredToken) -> Vec<u8> {
         access_token: token.access_token.expose().to_string(),
         expires_at: token.expires_at,
         refresh_token: token.refresh_token.as_ref().map(|s| s.expose().to_string()),
+        origin: token.origin.clone(),
     })
 }
 
@@ -30,6 +33,7 @@ pub(super) fn decode_token(bytes: &[u8]) -> Result<StoredToken, StoreError> {
         access_token: Secret::new(record.access_token),
         expires_at: record.expires_at,
         refresh_token: record.refresh_token.map(Secret::new),
+        origin: record.origin,
     })
 }
 

@@ -494,6 +494,7 @@ async fn stored_tokens_win_over_config() {
                 access_token: Secret::new("stored-access"),
                 expires_at: None,
                 refresh_token: Some(Secret::new("stored-refresh")),
+                origin: None,
             },
         )
         .await

@@ -23,4 +23,5 @@ mod helpers;
 mod ingest;
 mod native;
 mod ordering;
+mod reauthorize;
 mod scripted;
