@@ -12,6 +12,7 @@ pub mod health;
 pub mod http_error;
 pub mod ingest;
 pub mod secret;
+pub mod sim;
 pub mod startup;
 pub mod state;
 pub mod store;
