@@ -11,6 +11,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The demo builds its own config: it must run where no config file exists yet.
+    if let Command::Demo { once } = cli.command {
+        return crate::demo::run(once);
+    }
     let path = match &cli.command {
         Command::CheckConfig { file: Some(file) } => file.clone(),
         _ => cli
@@ -40,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deliveries { command } => {
             client_command(&config, |client| deliveries(client, command))
         }
+        Command::Demo { .. } => unreachable!("handled before the config is loaded"),
     }
 }
 

@@ -2,9 +2,9 @@
 //! commands talk to a running daemon through its admin API (sled allows one process
 //! per store) or work on the config alone.
 
-mod client;
+pub(crate) mod client;
 mod commands;
-mod sign;
+pub(crate) mod sign;
 mod tables;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +44,12 @@ pub enum Command {
     Deliveries {
         #[command(subcommand)]
         command: DeliveriesCommand,
+    },
+    /// Try it: a local demo with simulated marketplaces (needs no config file).
+    Demo {
+        /// Exit after the scripted story instead of serving until Ctrl-C.
+        #[arg(long)]
+        once: bool,
     },
     /// Print the headers (and a curl line) that sign FILE for a `standard` source.
     Sign {

@@ -27,7 +27,7 @@ pub fn default_base_url(kind: ChannelKind) -> &'static str {
 }
 
 /// imweb documents 5 requests per second, BASE 5,000 calls per hour (CHANNELS.md).
-fn default_rate_limits(kind: ChannelKind) -> (Option<u32>, Option<u32>) {
+pub fn default_rate_limits(kind: ChannelKind) -> (Option<u32>, Option<u32>) {
     match kind {
         ChannelKind::Imweb => (Some(5), None),
         ChannelKind::Base => (None, Some(5000)),

@@ -14,7 +14,9 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-pub use channels::{default_base_url, DEFAULT_COMMENT_TEMPLATE, DEFAULT_REASON_CODE};
+pub use channels::{
+    default_base_url, default_rate_limits, DEFAULT_COMMENT_TEMPLATE, DEFAULT_REASON_CODE,
+};
 pub use duration::{format_duration, parse_duration};
 pub use errors::{ConfigErrors, ConfigProblem};
 pub use load::{
