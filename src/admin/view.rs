@@ -43,6 +43,7 @@ pub fn order_view(order: &Order, history: &[HistoryEntry]) -> Value {
         "payment_method": order.payment_method,
         "items": items,
         "shipment": order.shipment,
+        "return_shipment": order.return_shipment,
         "cancel": order.cancel,
         "links": links,
         "channels": channels,

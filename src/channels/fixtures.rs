@@ -39,6 +39,7 @@ impl Fixture {
             payment_method: None,
             items: Vec::new(),
             shipment: None,
+            return_shipment: None,
             cancel: None,
             links: BTreeMap::from([(channel.clone(), link.clone())]),
             channels: BTreeMap::new(),

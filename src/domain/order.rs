@@ -28,9 +28,12 @@ pub struct Order {
     pub payment_method: Option<PaymentMethod>,
     #[serde(default)]
     pub items: Vec<Item>,
-    /// The latest shipment the primary reported.
+    /// The latest (outbound) shipment the primary reported.
     #[serde(default)]
     pub shipment: Option<Shipment>,
+    /// The parcel coming back, when a `returned` / `exchanged` event carried one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_shipment: Option<Shipment>,
     #[serde(default)]
     pub cancel: Option<Cancel>,
     #[serde(default)]
@@ -75,6 +78,7 @@ impl Order {
             payment_method: None,
             items: Vec::new(),
             shipment: None,
+            return_shipment: None,
             cancel: None,
             links: BTreeMap::new(),
             channels: BTreeMap::new(),
@@ -172,6 +176,11 @@ fn apply_shipment(order: &mut Order, event: &OrderEvent) -> Result<(), Rejection
     let Some(update) = &event.shipment else {
         return Ok(());
     };
+    if matches!(event.status, Status::Returned | Status::Exchanged) {
+        // A claim's shipment is the parcel coming back; the outbound one stays as it was.
+        order.return_shipment = Some(update.shipment.clone());
+        return Ok(());
+    }
     match &update.item_ids {
         Some(ids) if !order.items.is_empty() => {
             for id in ids {

@@ -121,6 +121,7 @@ impl Case {
                 })
                 .collect(),
             shipment: shipment.clone(),
+            return_shipment: None,
             cancel: None,
             links: BTreeMap::new(),
             channels: BTreeMap::new(),

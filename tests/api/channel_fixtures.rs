@@ -76,6 +76,7 @@ impl Case {
                 payment_method: None,
                 items: Vec::new(),
                 shipment: None,
+                return_shipment: None,
                 cancel: None,
                 links: BTreeMap::from([(channel(), link.clone())]),
                 channels: BTreeMap::new(),

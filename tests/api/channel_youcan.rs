@@ -71,6 +71,7 @@ fn order(status: Status, shipment: Option<(&str, &str)>) -> Order {
             carrier: carrier.into(),
             tracking_number: tracking.into(),
         }),
+        return_shipment: None,
         cancel: None,
         links: BTreeMap::new(),
         channels: BTreeMap::new(),

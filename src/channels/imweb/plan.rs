@@ -175,7 +175,8 @@ fn etc(
         "return" | "exchange" => {
             let reason = reason_code(order, options);
             etc.insert("reason_code".into(), json!(reason));
-            if let Some(shipment) = shipment {
+            // Only the parcel coming back: the outbound tracking number is no return invoice.
+            if let Some(shipment) = order.return_shipment.as_ref() {
                 unmapped = add_parcel(&mut etc, shipment);
             }
             if status == "return" && BUYER_FAULT_REASONS.contains(&reason) {

@@ -34,7 +34,9 @@ fn cancel(reason: Option<&str>) -> Option<Cancel> {
 fn plan_maps_every_status() {
     for status in Status::ALL {
         let mut fixture = Fixture::new(status, "202611220001");
+        // Outbound and return parcels differ, so the test shows which one each call uses.
         fixture.order.shipment = Some(shipment("cj", "6123-4567"));
+        fixture.order.return_shipment = Some(shipment("epost", "RET-99"));
         let expected = match status {
             Status::Paid => Some(("deposit", json!({}))),
             Status::Preparing => Some(("place", json!({}))),
@@ -46,11 +48,11 @@ fn plan_maps_every_status() {
             Status::Canceled => Some(("cancel", json!({"etc": {"reason_code": "SOLD_OUT"}}))),
             Status::Returned => Some((
                 "return",
-                json!({"etc": {"reason_code": "SOLD_OUT", "parcel_code": "CJ", "invoice_no": "6123-4567"}}),
+                json!({"etc": {"reason_code": "SOLD_OUT", "parcel_code": "EPOST", "invoice_no": "RET-99"}}),
             )),
             Status::Exchanged => Some((
                 "exchange",
-                json!({"etc": {"reason_code": "SOLD_OUT", "parcel_code": "CJ", "invoice_no": "6123-4567"}}),
+                json!({"etc": {"reason_code": "SOLD_OUT", "parcel_code": "EPOST", "invoice_no": "RET-99"}}),
             )),
             Status::Placed | Status::Completed => None,
         };
@@ -166,6 +168,7 @@ fn reason_codes_and_return_fees() {
     );
 
     let mut fixture = Fixture::new(Status::Returned, "9");
+    fixture.order.shipment = Some(shipment("cj", "6123-4567"));
     fixture.order.cancel = cancel(Some("INTENT_CHANGED"));
     assert_eq!(
         bodies(&fixture, &options(Some("BOX"))),

@@ -123,3 +123,15 @@ fn new_tracking_number_replaces_the_old() {
     let order = accepted(Some(&order), &e2);
     assert_eq!(order.shipment.unwrap().tracking_number, "222");
 }
+
+#[test]
+fn a_return_parcel_does_not_replace_the_outbound_shipment() {
+    let mut e1 = event("e1", Dispatched, 0);
+    e1.shipment = shipment("OUT-1", None);
+    let order = accepted(None, &e1);
+    let mut e2 = event("e2", Returned, 5);
+    e2.shipment = shipment("BACK-1", None);
+    let order = accepted(Some(&order), &e2);
+    assert_eq!(order.shipment.unwrap().tracking_number, "OUT-1");
+    assert_eq!(order.return_shipment.unwrap().tracking_number, "BACK-1");
+}

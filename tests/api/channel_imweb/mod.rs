@@ -103,13 +103,13 @@ async fn every_mapped_status_is_sent_with_one_reused_token() {
         (
             Status::Returned,
             "return",
-            json!({"etc": {"reason_code": "WRONG_ORDER", "parcel_code": "CJ",
-                           "invoice_no": "6123-4567", "deliv_fee_method": "REFUND"}}),
+            json!({"etc": {"reason_code": "WRONG_ORDER", "parcel_code": "EPOST",
+                           "invoice_no": "RET-1", "deliv_fee_method": "REFUND"}}),
         ),
         (
             Status::Exchanged,
             "exchange",
-            json!({"etc": {"reason_code": "WRONG_ORDER", "parcel_code": "CJ", "invoice_no": "6123-4567"}}),
+            json!({"etc": {"reason_code": "WRONG_ORDER", "parcel_code": "EPOST", "invoice_no": "RET-1"}}),
         ),
     ];
     for (_, step, body) in &steps {
@@ -119,6 +119,11 @@ async fn every_mapped_status_is_sent_with_one_reused_token() {
     for (status, _, _) in &steps {
         let mut case = Case::new(*status, ORDER_NO).with_shipment("CJ대한통운", "6123-4567");
         case.order.cancel = cancel(Some("WRONG_ORDER"));
+        // Returns and exchanges carry the parcel coming back, never the outbound one.
+        case.order.return_shipment = Some(ordersync::domain::Shipment {
+            carrier: "우체국택배".into(),
+            tracking_number: "RET-1".into(),
+        });
         assert_eq!(
             imweb.deliver(&case.delivery()).await,
             Outcome::Done,
