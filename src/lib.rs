@@ -12,6 +12,7 @@ pub mod domain;
 pub mod health;
 pub mod http_error;
 pub mod ingest;
+pub mod metrics;
 pub mod secret;
 pub mod sim;
 pub mod startup;

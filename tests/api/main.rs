@@ -23,6 +23,7 @@ mod e2e_wizcommerce;
 mod e2e_youcan;
 mod helpers;
 mod ingest;
+mod metrics;
 mod native;
 mod ordering;
 mod reauthorize;
