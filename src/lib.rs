@@ -13,6 +13,7 @@ pub mod health;
 pub mod http_error;
 pub mod ingest;
 pub mod metrics;
+pub mod notify;
 pub mod secret;
 pub mod sim;
 pub mod startup;

@@ -15,6 +15,7 @@ use crate::health;
 use crate::http_error::error_response;
 use crate::ingest;
 use crate::metrics::{Metrics, Scrape};
+use crate::notify::{self, Liveness};
 use crate::state::AppState;
 use crate::store::{spawn_measured_writer, Planning, SledTokenStore, Store, StoreError};
 use actix_web::http::StatusCode;
@@ -51,6 +52,7 @@ pub struct Application {
     writer: JoinHandle<()>,
     pruner: JoinHandle<()>,
     metrics_upkeep: JoinHandle<()>,
+    liveness: Liveness,
 }
 
 impl Application {
@@ -138,7 +140,7 @@ impl Application {
             channel_kinds: kinds,
             config: config.clone(),
             store: store.clone(),
-            writer,
+            writer: writer.clone(),
             health: health.clone(),
             metrics: metrics.clone(),
         });
@@ -149,7 +151,7 @@ impl Application {
                 .map(|(name, built)| (name.clone(), built.stats.clone()))
                 .collect(),
             health,
-            outbox,
+            outbox: outbox.clone(),
         });
         let addr = config.server.listen;
         let bind_error = |source| StartupError::Bind {
@@ -183,12 +185,17 @@ impl Application {
         Ok(Application {
             port,
             server,
-            store,
+            store: store.clone(),
             shutdown,
             engine,
             writer: writer_task,
             pruner,
             metrics_upkeep: tokio::spawn(metrics.upkeep_forever()),
+            liveness: Liveness {
+                store,
+                writer,
+                outbox,
+            },
         })
     }
 
@@ -204,13 +211,26 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
         let handle = self.server.handle();
+        notify::ready(&format!("serving on port {}", self.port));
+        let watchdog = notify::spawn_watchdog(self.liveness);
+        let watchdog_abort = watchdog.as_ref().map(JoinHandle::abort_handle);
         let stopper = tokio::spawn(async move {
             stop.await;
+            notify::stopping();
+            // Stopping is not a reason for systemd to kill us; TimeoutStopSec is.
+            if let Some(watchdog) = watchdog_abort {
+                watchdog.abort();
+            }
             tracing::info!("shutting down: no new requests");
             handle.stop(true).await;
         });
         let served = self.server.await;
         stopper.abort();
+        if let Some(watchdog) = watchdog {
+            // It holds a writer handle: it must be gone before we wait for the writer.
+            watchdog.abort();
+            let _ = watchdog.await;
+        }
         let _ = self.shutdown.send(true);
         let _ = self.engine.await;
         self.pruner.abort();
