@@ -24,6 +24,7 @@ mod e2e_wizcommerce;
 mod e2e_youcan;
 mod helpers;
 mod ingest;
+mod logs;
 mod metrics;
 mod native;
 mod notify;
