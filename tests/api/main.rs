@@ -32,3 +32,4 @@ mod ordering;
 mod reauthorize;
 mod scripted;
 mod sims;
+mod systemd_unit;
