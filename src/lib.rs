@@ -12,6 +12,8 @@ pub mod domain;
 pub mod health;
 pub mod http_error;
 pub mod ingest;
+pub mod metrics;
+pub mod notify;
 pub mod secret;
 pub mod sim;
 pub mod startup;

@@ -7,14 +7,17 @@ use crate::channels::registry::build_channels;
 use crate::config::Config;
 use crate::delivery::engine::{self, EngineConfig};
 use crate::delivery::health::ChannelHealth;
+use crate::delivery::probe::probe_channel;
 use crate::delivery::retry::RetryPolicy;
 use crate::delivery::worker::WorkerContext;
 use crate::domain::{ChannelKind, ChannelName};
 use crate::health;
 use crate::http_error::error_response;
 use crate::ingest;
+use crate::metrics::{Metrics, Scrape};
+use crate::notify::{self, Liveness};
 use crate::state::AppState;
-use crate::store::{spawn_writer, Planning, SledTokenStore, Store, StoreError};
+use crate::store::{spawn_measured_writer, Planning, SledTokenStore, Store, StoreError};
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpServer};
 use std::collections::BTreeMap;
@@ -48,6 +51,8 @@ pub struct Application {
     engine: JoinHandle<()>,
     writer: JoinHandle<()>,
     pruner: JoinHandle<()>,
+    metrics_upkeep: JoinHandle<()>,
+    liveness: Liveness,
 }
 
 impl Application {
@@ -79,7 +84,12 @@ impl Application {
                 .copied()
                 .unwrap_or_default(),
         };
-        let (writer, committed, writer_task) = spawn_writer(store.clone(), planning);
+        let metrics = Metrics::new();
+        let source_names: Vec<&str> = config.sources.keys().map(|s| s.as_str()).collect();
+        let channel_names: Vec<&str> = kinds.keys().map(|c| c.as_str()).collect();
+        metrics.register_known(&source_names, &channel_names);
+        let (writer, committed, writer_task) =
+            spawn_measured_writer(store.clone(), planning, Some(metrics.clone()));
         let client = ChannelHttp::client(config.delivery.request_timeout);
         let tokens = Arc::new(SledTokenStore::new(store.clone(), writer.clone()));
         let channels = build_channels(&config.channels, &client, tokens);
@@ -97,7 +107,9 @@ impl Application {
             health: health.clone(),
             policy: policy.clone(),
             lease: config.delivery.request_timeout * 10 + Duration::from_secs(60),
+            metrics: metrics.clone(),
         };
+        let (outbox, probes) = probe_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let engine_config = EngineConfig {
             concurrency: config.delivery.concurrency,
@@ -107,7 +119,14 @@ impl Application {
         let engine = {
             let store = store.clone();
             tokio::task::spawn_blocking(move || {
-                engine::start(&store, context, committed, engine_config, shutdown_rx)
+                engine::start(
+                    &store,
+                    context,
+                    committed,
+                    engine_config,
+                    shutdown_rx,
+                    probes,
+                )
             })
             .await
             .expect("loading the outbox panicked")?
@@ -121,8 +140,18 @@ impl Application {
             channel_kinds: kinds,
             config: config.clone(),
             store: store.clone(),
-            writer,
+            writer: writer.clone(),
+            health: health.clone(),
+            metrics: metrics.clone(),
+        });
+        let scrape = web::Data::new(Scrape {
+            metrics: metrics.clone(),
+            channel_stats: channels
+                .iter()
+                .map(|(name, built)| (name.clone(), built.stats.clone()))
+                .collect(),
             health,
+            outbox: outbox.clone(),
         });
         let addr = config.server.listen;
         let bind_error = |source| StartupError::Bind {
@@ -134,6 +163,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(scrape.clone())
                 .app_data(web::PayloadConfig::new(state.config.server.max_body_bytes))
                 .route(
                     "/webhooks/{source}",
@@ -141,6 +171,7 @@ impl Application {
                 )
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
+                .route("/metrics", web::get().to(crate::metrics::render))
                 .configure(admin::routes)
                 .default_service(web::to(not_found))
         })
@@ -154,11 +185,17 @@ impl Application {
         Ok(Application {
             port,
             server,
-            store,
+            store: store.clone(),
             shutdown,
             engine,
             writer: writer_task,
             pruner,
+            metrics_upkeep: tokio::spawn(metrics.upkeep_forever()),
+            liveness: Liveness {
+                store,
+                writer,
+                outbox,
+            },
         })
     }
 
@@ -174,16 +211,30 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
         let handle = self.server.handle();
+        notify::ready(&format!("serving on port {}", self.port));
+        let watchdog = notify::spawn_watchdog(self.liveness);
+        let watchdog_abort = watchdog.as_ref().map(JoinHandle::abort_handle);
         let stopper = tokio::spawn(async move {
             stop.await;
+            notify::stopping();
+            // Stopping is not a reason for systemd to kill us; TimeoutStopSec is.
+            if let Some(watchdog) = watchdog_abort {
+                watchdog.abort();
+            }
             tracing::info!("shutting down: no new requests");
             handle.stop(true).await;
         });
         let served = self.server.await;
         stopper.abort();
+        if let Some(watchdog) = watchdog {
+            // It holds a writer handle: it must be gone before we wait for the writer.
+            watchdog.abort();
+            let _ = watchdog.await;
+        }
         let _ = self.shutdown.send(true);
         let _ = self.engine.await;
         self.pruner.abort();
+        self.metrics_upkeep.abort();
         // The writer ends once its last handle (held by the server's state and the
         // engine's workers, both gone now) is dropped and its queue is drained.
         let _ = self.writer.await;

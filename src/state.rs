@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::delivery::health::ChannelHealth;
 use crate::domain::{ChannelKind, ChannelName, SourceName};
 use crate::ingest::SourceAdapter;
+use crate::metrics::Metrics;
 use crate::store::{Store, Writer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,4 +16,5 @@ pub struct AppState {
     pub sources: BTreeMap<SourceName, Box<dyn SourceAdapter>>,
     pub channel_kinds: BTreeMap<ChannelName, ChannelKind>,
     pub health: Arc<ChannelHealth>,
+    pub metrics: Metrics,
 }

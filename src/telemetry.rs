@@ -1,7 +1,10 @@
-//! Logging: human-readable or one JSON object per line (journald friendly). `RUST_LOG`
-//! overrides `log.level`.
+//! Logging: human-readable or one flat JSON object per line (journald friendly).
+//! `RUST_LOG` overrides `log.level`.
+
+mod flat_json;
 
 use crate::config::{LogConfig, LogFormat};
+use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(log: &LogConfig) {
@@ -11,9 +14,8 @@ pub fn init(log: &LogConfig) {
         .with_writer(std::io::stderr);
     let _ = match log.format {
         LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
+            .fmt_fields(JsonFields::new())
+            .event_format(flat_json::FlatJson)
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };

@@ -2,7 +2,7 @@
 //! authenticated by `X-API-Key`. No shipped or delivered status exists there.
 
 use super::http::{path_segment, retry_after, ChannelHttp, HttpRequest, HttpResponse};
-use super::{Channel, Delivery};
+use super::{redact, Channel, Delivery};
 use crate::domain::{ChannelKind, ChannelName, Outcome, RemoteError};
 use crate::secret::Secret;
 use async_trait::async_trait;
@@ -115,10 +115,13 @@ impl Channel for WizCommerce {
             .header("X-API-Key", self.api_key.expose())
             .header("Accept", "application/json")
             .json(body);
-        match self.http.send(&request).await {
+        let outcome = match self.http.send(&request).await {
             Ok(response) => classify(&response, SystemTime::now()),
             Err(error) => error.into_outcome(),
-        }
+        };
+        // A "bad key" answer may quote the key back; it must not reach the store,
+        // the admin API or a log line.
+        redact::scrub(outcome, &[&self.api_key])
     }
 }
 

@@ -3,9 +3,12 @@
 //! new tasks from the writer, on finished workers and on the next due time: no polling.
 
 use super::lanes::{LaneKey, Lanes};
+use super::probe::{ChannelOutbox, OutboxSnapshot, ProbeRequest};
 use super::retry::RetryPolicy;
 use super::worker::{attempt, WorkerContext, WorkerResult};
+use crate::domain::ChannelName;
 use crate::store::{Committed, Store, StoreError, Task, TaskFilter, TaskState};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -26,14 +29,20 @@ pub fn start(
     committed: mpsc::UnboundedReceiver<Committed>,
     config: EngineConfig,
     shutdown: watch::Receiver<bool>,
+    probes: mpsc::Receiver<ProbeRequest>,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError> {
     let mut lanes = Lanes::default();
     let live = store.tasks(&TaskFilter {
         limit: usize::MAX,
         ..TaskFilter::default()
     })?;
-    for task in live.iter().filter(|t| t.state != TaskState::Dead) {
-        lanes.insert(lane_of(task), task.id, due_instant(task));
+    let mut dead = HashMap::new();
+    for task in &live {
+        if task.state == TaskState::Dead {
+            dead.insert(task.id, task.channel().clone());
+        } else {
+            lanes.insert(lane_of(task), task.id, due_instant(task));
+        }
     }
     tracing::info!(tasks = lanes.len(), "delivery engine started");
     let scheduler = Scheduler {
@@ -42,6 +51,8 @@ pub fn start(
         config,
         committed,
         shutdown,
+        probes,
+        dead,
     };
     Ok(tokio::spawn(scheduler.run()))
 }
@@ -61,6 +72,10 @@ struct Scheduler {
     config: EngineConfig,
     committed: mpsc::UnboundedReceiver<Committed>,
     shutdown: watch::Receiver<bool>,
+    probes: mpsc::Receiver<ProbeRequest>,
+    /// Dead letters by task id: they leave the lanes, but metrics still count them
+    /// until a replay brings them back through `committed`.
+    dead: HashMap<u64, ChannelName>,
 }
 
 impl Scheduler {
@@ -72,9 +87,15 @@ impl Scheduler {
             let next_due = self.lanes.next_due();
             tokio::select! {
                 batch = self.committed.recv() => match batch {
-                    Some(tasks) => tasks.iter().for_each(|t| self.lanes.insert(lane_of(t), t.id, due_instant(t))),
+                    Some(tasks) => tasks.iter().for_each(|t| {
+                        self.dead.remove(&t.id);
+                        self.lanes.insert(lane_of(t), t.id, due_instant(t))
+                    }),
                     None => break,
                 },
+                Some(reply) = self.probes.recv() => {
+                    let _ = reply.send(self.snapshot());
+                }
                 Some(joined) = workers.join_next() => match joined {
                     Ok((lane, task_id, result)) => self.take_back(lane, task_id, result),
                     Err(error) => tracing::error!(error = %error, "delivery worker panicked"),
@@ -114,9 +135,11 @@ impl Scheduler {
                 self.lanes.insert(lane.clone(), task_id, due_instant(&task));
                 self.lanes.release(&lane);
             }
-            WorkerResult::Finished | WorkerResult::Dead | WorkerResult::Gone => {
+            WorkerResult::Dead => {
+                self.dead.insert(task_id, lane.1.clone());
                 self.lanes.remove(&lane, task_id)
             }
+            WorkerResult::Finished | WorkerResult::Gone => self.lanes.remove(&lane, task_id),
             WorkerResult::StoreFailed => {
                 // The store refused the claim or the outcome: keep the task, try later.
                 self.lanes.insert(
@@ -127,6 +150,20 @@ impl Scheduler {
                 self.lanes.release(&lane);
             }
         }
+    }
+
+    fn snapshot(&self) -> OutboxSnapshot {
+        let now = Instant::now();
+        let mut snapshot = OutboxSnapshot::new();
+        for (channel, (depth, earliest)) in self.lanes.per_channel() {
+            let entry: &mut ChannelOutbox = snapshot.entry(channel).or_default();
+            entry.depth = depth;
+            entry.oldest_due_age = now.saturating_duration_since(earliest);
+        }
+        for channel in self.dead.values() {
+            snapshot.entry(channel.clone()).or_default().dead += 1;
+        }
+        snapshot
     }
 
     /// Stops claiming; lets in-flight calls finish and record their outcome within the

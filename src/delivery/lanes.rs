@@ -86,6 +86,20 @@ impl Lanes {
         self.heap.peek().map(|Reverse((due, _, _))| *due)
     }
 
+    /// Per channel: live tasks and the earliest due time among them (for metrics; walks
+    /// every task, in memory).
+    pub fn per_channel(&self) -> HashMap<ChannelName, (usize, Instant)> {
+        let mut channels: HashMap<ChannelName, (usize, Instant)> = HashMap::new();
+        for ((_, channel), lane) in &self.lanes {
+            for &due in lane.tasks.values() {
+                let entry = channels.entry(channel.clone()).or_insert((0, due));
+                entry.0 += 1;
+                entry.1 = entry.1.min(due);
+            }
+        }
+        channels
+    }
+
     pub fn len(&self) -> usize {
         self.lanes.values().map(|lane| lane.tasks.len()).sum()
     }
@@ -154,6 +168,21 @@ mod tests {
         );
         assert_eq!(lanes.next_due(), Some(later));
         assert_eq!(lanes.pop_due(later), Some((a, 1)));
+    }
+
+    #[test]
+    fn per_channel_counts_every_task_and_the_earliest_due() {
+        let now = Instant::now();
+        let mut lanes = Lanes::default();
+        lanes.insert(key("1", "wiz"), 1, now + Duration::from_secs(5));
+        lanes.insert(key("1", "wiz"), 2, now + Duration::from_secs(1));
+        lanes.insert(key("2", "wiz"), 3, now + Duration::from_secs(3));
+        lanes.insert(key("2", "base"), 4, now);
+        let got = lanes.per_channel();
+        assert_eq!(got.len(), 2);
+        let wiz = got[&ChannelName::parse("wiz").unwrap()];
+        assert_eq!(wiz, (3, now + Duration::from_secs(1)));
+        assert_eq!(got[&ChannelName::parse("base").unwrap()], (1, now));
     }
 
     #[test]

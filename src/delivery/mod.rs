@@ -3,6 +3,7 @@
 pub mod engine;
 pub mod health;
 mod lanes;
+pub mod probe;
 pub mod rate_limit;
 pub mod retry;
 pub mod worker;

@@ -6,6 +6,7 @@ use super::retry::{Decision, RetryPolicy};
 use crate::channels::{Channel, Delivery};
 use crate::domain::{superseded_by, ChannelName, Order, Outcome, RemoteError, Timestamp};
 use crate::ingest::handler::now;
+use crate::metrics::Metrics;
 use crate::store::{Disposition, Op, OpResult, Task, TaskUpdate, Writer};
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ pub struct WorkerContext {
     /// How long a claim holds a task: longer than any attempt (several calls, each
     /// with the request timeout, plus rate-limit waits).
     pub lease: Duration,
+    pub metrics: Metrics,
 }
 
 pub enum WorkerResult {
@@ -102,6 +104,11 @@ async fn record(context: &WorkerContext, task: &Task, outcome: Outcome) -> Worke
         .policy
         .decide(&outcome, task.attempts, task.auth_failures, jitter);
     log_outcome(task, &outcome, &decision);
+    let acked_after = outcome.is_success().then(|| at.since(task.created_at));
+    let dead = matches!(decision, Decision::Dead);
+    context
+        .metrics
+        .delivery(task.channel(), outcome.kind(), acked_after, dead);
     let disposition = match decision {
         Decision::Finished => Disposition::Finished,
         Decision::Dead => Disposition::Dead,

@@ -5,6 +5,7 @@
 use super::{IngestError, RawRequest, Translated};
 use crate::domain::{OrderEvent, SourceName, Timestamp};
 use crate::http_error::error_response;
+use crate::metrics::UNKNOWN_SOURCE;
 use crate::state::AppState;
 use crate::store::{IngestOutcome, Op, OpResult};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,14 +18,28 @@ pub async fn receive(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    match handle(&request, &source, payload, &state).await {
-        Ok(response) => response,
+    let started = std::time::Instant::now();
+    let (result, response) = match handle(&request, &source, payload, &state).await {
+        Ok(answered) => answered,
         Err(error) => {
             tracing::warn!(source = %source.as_str(), code = error.code(), error = %error, "webhook refused");
-            error_response(error.status(), error.code(), &error)
+            let response = error_response(error.status(), error.code(), &error);
+            (error.code(), response)
         }
-    }
+    };
+    let configured =
+        SourceName::parse(source.as_str()).is_ok_and(|s| state.sources.contains_key(&s));
+    let label = if configured {
+        source.as_str()
+    } else {
+        UNKNOWN_SOURCE
+    };
+    state.metrics.webhook(label, result, started.elapsed());
+    response
 }
+
+/// The result label for metrics (`accepted`, `duplicate`, ...) and the response.
+type Answered = (&'static str, HttpResponse);
 
 #[tracing::instrument(skip_all, fields(source = %source_name))]
 async fn handle(
@@ -32,7 +47,7 @@ async fn handle(
     source_name: &str,
     payload: web::Payload,
     state: &AppState,
-) -> Result<HttpResponse, IngestError> {
+) -> Result<Answered, IngestError> {
     let unknown = || IngestError::UnknownSource(source_name.to_string());
     let source = SourceName::parse(source_name).map_err(|_| unknown())?;
     let adapter = state.sources.get(&source).ok_or_else(unknown)?;
@@ -54,10 +69,11 @@ async fn handle(
     };
     match adapter.accept(&raw)? {
         Translated::Event(event) => store_event(state, source, *event).await,
-        Translated::Ignored { topic } => {
-            Ok(HttpResponse::Ok().json(json!({ "status": "ignored", "topic": topic })))
-        }
-        Translated::Ping => Ok(HttpResponse::Ok().json(json!({ "status": "ok" }))),
+        Translated::Ignored { topic } => Ok((
+            "ignored",
+            HttpResponse::Ok().json(json!({ "status": "ignored", "topic": topic })),
+        )),
+        Translated::Ping => Ok(("ping", HttpResponse::Ok().json(json!({ "status": "ok" })))),
     }
 }
 
@@ -96,7 +112,7 @@ async fn store_event(
     state: &AppState,
     source: SourceName,
     event: OrderEvent,
-) -> Result<HttpResponse, IngestError> {
+) -> Result<Answered, IngestError> {
     for (n, link) in event.links.iter().enumerate() {
         if !state.channel_kinds.contains_key(&link.channel) {
             return Err(IngestError::InvalidEvent(format!(
@@ -127,18 +143,20 @@ async fn store_event(
     Ok(match outcome {
         IngestOutcome::Accepted { order_id, tasks } => {
             tracing::info!(event_id = %event_id, order_id = %order_id, tasks = tasks.len(), "event accepted");
-            HttpResponse::Accepted()
-                .json(json!({ "status": "accepted", "event_id": event_id, "order_id": order_id }))
+            let body = json!({ "status": "accepted", "event_id": event_id, "order_id": order_id });
+            ("accepted", HttpResponse::Accepted().json(body))
         }
         IngestOutcome::Duplicate => {
             tracing::info!(event_id = %event_id, "duplicate event");
-            HttpResponse::Ok().json(json!({ "status": "duplicate", "event_id": event_id }))
+            let body = json!({ "status": "duplicate", "event_id": event_id });
+            ("duplicate", HttpResponse::Ok().json(body))
         }
         IngestOutcome::Stale { order_id, status } => {
             tracing::info!(event_id = %event_id, order_id = %order_id, "stale event");
-            HttpResponse::Ok().json(json!({
+            let body = json!({
                 "status": "stale", "event_id": event_id, "order_id": order_id, "current_status": status,
-            }))
+            });
+            ("stale", HttpResponse::Ok().json(body))
         }
         IngestOutcome::Rejected(rejection) => {
             return Err(match rejection {

@@ -16,7 +16,7 @@ pub use read::{OrderPage, TaskFilter};
 pub use records::{EventResult, HistoryEntry, Task, TaskState};
 pub use schema::SCHEMA_VERSION;
 pub use tokens::SledTokenStore;
-pub use writer::{spawn_writer, Committed, Writer};
+pub use writer::{spawn_measured_writer, spawn_writer, Committed, Writer};
 
 use crate::config::Durability;
 use std::fs::File;

@@ -7,6 +7,7 @@ use super::apply::{apply_op, Trees};
 use super::ops::{Op, OpResult, Planning};
 use super::records::Task;
 use super::{Store, StoreError};
+use crate::metrics::Metrics;
 use sled::transaction::{TransactionError, Transactional};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -48,9 +49,22 @@ pub fn spawn_writer(
     mpsc::UnboundedReceiver<Committed>,
     tokio::task::JoinHandle<()>,
 ) {
+    spawn_measured_writer(store, planning, None)
+}
+
+/// `spawn_writer` that records each batch's size and flush time in `metrics`.
+pub fn spawn_measured_writer(
+    store: Store,
+    planning: Planning,
+    metrics: Option<Metrics>,
+) -> (
+    Writer,
+    mpsc::UnboundedReceiver<Committed>,
+    tokio::task::JoinHandle<()>,
+) {
     let (requests, queue) = mpsc::channel(QUEUE_DEPTH);
     let (committed, committed_rx) = mpsc::unbounded_channel();
-    let handle = tokio::spawn(run(store, Arc::new(planning), queue, committed));
+    let handle = tokio::spawn(run(store, Arc::new(planning), queue, committed, metrics));
     (Writer { requests }, committed_rx, handle)
 }
 
@@ -59,6 +73,7 @@ async fn run(
     planning: Arc<Planning>,
     mut queue: mpsc::Receiver<(Op, Reply)>,
     committed: mpsc::UnboundedSender<Committed>,
+    metrics: Option<Metrics>,
 ) {
     while let Some(first) = queue.recv().await {
         let mut ops = vec![first.0];
@@ -72,6 +87,7 @@ async fn run(
                 Err(_) => break,
             }
         }
+        let size = ops.len();
         let (batch_store, batch_planning) = (store.clone(), planning.clone());
         let outcome =
             tokio::task::spawn_blocking(move || batch_store.commit_batch(&batch_planning, &ops))
@@ -82,7 +98,10 @@ async fn run(
                     )))
                 });
         match outcome {
-            Ok(results) => {
+            Ok((results, flushed)) => {
+                if let Some(metrics) = &metrics {
+                    metrics.writer_batch(size, flushed);
+                }
                 let due: Committed = results.iter().flat_map(due_tasks).cloned().collect();
                 if !due.is_empty() {
                     let _ = committed.send(due);
@@ -112,8 +131,13 @@ fn due_tasks(result: &OpResult) -> &[Task] {
 }
 
 impl Store {
-    /// Applies a batch in one transaction, then makes it durable.
-    fn commit_batch(&self, planning: &Planning, ops: &[Op]) -> Result<Vec<OpResult>, StoreError> {
+    /// Applies a batch in one transaction, then makes it durable; also says how long
+    /// making it durable took.
+    fn commit_batch(
+        &self,
+        planning: &Planning,
+        ops: &[Op],
+    ) -> Result<(Vec<OpResult>, std::time::Duration), StoreError> {
         let i = &self.inner;
         let trees = (
             &i.orders,
@@ -141,7 +165,8 @@ impl Store {
                 TransactionError::Abort(error) => error,
                 TransactionError::Storage(error) => StoreError::Sled(error),
             })?;
+        let flush = std::time::Instant::now();
         self.sync()?;
-        Ok(results)
+        Ok((results, flush.elapsed()))
     }
 }

@@ -328,6 +328,7 @@ async fn store_failure_is_503() {
         store,
         writer,
         health: Default::default(),
+        metrics: Default::default(),
     });
     let app = test::init_service(App::new().app_data(state).route(
         "/webhooks/{source}",

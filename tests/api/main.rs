@@ -1,6 +1,7 @@
 //! One integration-test binary (one link step instead of one per file): the app on a
 //! random port with a temporary store, mock marketplaces on wiremock.
 
+mod binary;
 mod channel_base;
 mod channel_fixtures;
 mod channel_imweb;
@@ -23,8 +24,12 @@ mod e2e_wizcommerce;
 mod e2e_youcan;
 mod helpers;
 mod ingest;
+mod logs;
+mod metrics;
 mod native;
+mod notify;
 mod ordering;
 mod reauthorize;
 mod scripted;
 mod sims;
+mod systemd_unit;
