@@ -4,6 +4,7 @@
 mod flat_json;
 
 use crate::config::{LogConfig, LogFormat};
+use std::io::IsTerminal;
 use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::EnvFilter;
 
@@ -17,6 +18,9 @@ pub fn init(log: &LogConfig) {
             .fmt_fields(JsonFields::new())
             .event_format(flat_json::FlatJson)
             .try_init(),
-        LogFormat::Text => builder.try_init(),
+        // Colours only on a terminal: journald and log files get plain text.
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
     };
 }
