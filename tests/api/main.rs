@@ -21,6 +21,7 @@ mod e2e_wizcommerce;
 mod e2e_youcan;
 mod helpers;
 mod ingest;
+mod mocks;
 mod native;
 mod ordering;
 mod scripted;

@@ -1,29 +1,22 @@
 //! BASE's error codes: refusals, waits for payment, API limits until the next hour or
 //! JST day, and `not_change_status` settled by reading the order.
 
-use super::*;
+use super::{base_error, connector, detail, detail_path, ok_order, one_line, EDIT, KEY};
+use crate::mocks::{mount, on};
+use ordersync::domain::{Outcome, RemoteError, Status};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wiremock::{MockServer, ResponseTemplate};
 
 /// One dispatch of item 123 answered by `response`; `detail_items` answers the
 /// detail read (expected only after `not_change_status`).
 async fn edit_answer(response: ResponseTemplate, detail_items: Option<&[(u64, &str)]>) -> Outcome {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .respond_with(response)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/1/orders/detail/{KEY}")))
-        .respond_with(detail(detail_items.unwrap_or(&[])))
-        .expect(u64::from(detail_items.is_some()))
-        .mount(&server)
-        .await;
-    let (base, _) = connector(&server, config(), memory());
-    Case::new(Status::Dispatched)
-        .lines(vec![("L1", Some("123"))])
-        .deliver(&base)
-        .await
+    mount(&server, on("POST", EDIT), response, 1).await;
+    let read = detail(detail_items.unwrap_or(&[]));
+    let reads = u64::from(detail_items.is_some());
+    mount(&server, on("GET", detail_path(KEY)), read, reads).await;
+    let (base, _) = connector(&server);
+    one_line(Status::Dispatched).deliver(&base).await
 }
 
 #[tokio::test]
@@ -136,31 +129,23 @@ fn within_boundary(
 
 #[tokio::test]
 async fn api_limits_wait_for_the_next_hour_or_jst_day() {
-    let before = SystemTime::now();
-    let outcome = edit_answer(base_error("hour_api_limit", "上限"), None).await;
-    let after_call = SystemTime::now();
-    let Outcome::Retry {
-        after: Some(wait),
-        rate_limited: true,
-        error,
-    } = outcome
-    else {
-        panic!("{outcome:?}")
-    };
-    assert_eq!(error.code.as_deref(), Some("hour_api_limit"));
-    within_boundary(before, after_call, wait, 3600, 0);
-
-    let before = SystemTime::now();
-    let outcome = edit_answer(base_error("day_api_limit", "上限"), None).await;
-    let after_call = SystemTime::now();
-    let Outcome::Retry {
-        after: Some(wait),
-        rate_limited: true,
-        ..
-    } = outcome
-    else {
-        panic!("{outcome:?}")
-    };
-    // Midnight in Japan (UTC+9).
-    within_boundary(before, after_call, wait, 86_400, 9 * 3600);
+    // The next hour; the next midnight in Japan (UTC+9).
+    for (code, period, offset) in [
+        ("hour_api_limit", 3600, 0),
+        ("day_api_limit", 86_400, 9 * 3600),
+    ] {
+        let before = SystemTime::now();
+        let outcome = edit_answer(base_error(code, "上限"), None).await;
+        let after_call = SystemTime::now();
+        let Outcome::Retry {
+            after: Some(wait),
+            rate_limited: true,
+            error,
+        } = outcome
+        else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(error.code.as_deref(), Some(code));
+        within_boundary(before, after_call, wait, period, offset);
+    }
 }

@@ -7,33 +7,29 @@ mod errors;
 mod payment;
 mod tokens;
 
-use async_trait::async_trait;
-use ordersync::channels::auth::{MemoryTokenStore, StoredToken, TokenStore, TokenStoreError};
+use crate::channel_fixtures::{channel, deps_with, memory, Case};
+use crate::mocks::{bearer, mount, on, Expect};
+use ordersync::channels::auth::TokenStore;
 use ordersync::channels::base::{Base, BaseConfig};
-use ordersync::channels::http::{ChannelHttp, USER_AGENT};
-use ordersync::channels::{Channel, ChannelStats, ConnectorDeps, Delivery};
-use ordersync::delivery::rate_limit::RateLimiter;
-use ordersync::domain::{
-    Change, ChannelName, Item, LineId, Link, Order, OrderId, Outcome, PaymentMethod, RemoteError,
-    RemoteId, Shipment, Status, Timestamp,
-};
+use ordersync::channels::http::USER_AGENT;
+use ordersync::channels::ChannelStats;
+use ordersync::domain::Status;
 use ordersync::secret::Secret;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wiremock::matchers::{any, body_string_contains, header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use std::sync::Arc;
+use std::time::Duration;
+use wiremock::matchers::body_string_contains;
+use wiremock::{MockServer, Request, Respond, ResponseTemplate, Times};
 
 pub(crate) const KEY: &str = "154D88A39E454289";
-const EDIT: &str = "/1/orders/edit_status";
-const TOKEN: &str = "/1/oauth/token";
+pub(crate) const EDIT: &str = "/1/orders/edit_status";
+pub(crate) const TOKEN: &str = "/1/oauth/token";
 const COMPANIES: &str = "/1/delivery_companies";
 const TEMPLATE: &str = "[配送業者]{carrier} [送り状番号]{tracking}";
 
-fn channel() -> ChannelName {
-    ChannelName::parse("base-jp").unwrap()
-}
+pub(crate) const GRANT_1: &str = r#"{"access_token":"access-1","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-1"}"#;
+pub(crate) const GRANT_2: &str = r#"{"access_token":"access-2","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-2"}"#;
 
 fn config() -> BaseConfig {
     BaseConfig {
@@ -47,175 +43,40 @@ fn config() -> BaseConfig {
     }
 }
 
-fn memory() -> Arc<dyn TokenStore> {
-    Arc::new(MemoryTokenStore::default())
+/// Without an access token: the first call refreshes with the configured refresh token.
+fn no_access() -> BaseConfig {
+    BaseConfig {
+        access_token: None,
+        ..config()
+    }
 }
 
-fn connector(
+fn connector_with(
     server: &MockServer,
     config: BaseConfig,
     store: Arc<dyn TokenStore>,
 ) -> (Base, Arc<ChannelStats>) {
-    let stats = Arc::new(ChannelStats::default());
-    let deps = ConnectorDeps {
-        http: ChannelHttp::new(
-            ChannelHttp::client(Duration::from_millis(1500)),
-            Arc::new(RateLimiter::unlimited()),
-        ),
-        tokens: store,
-        stats: stats.clone(),
-    };
+    let (deps, stats) = deps_with(Duration::from_millis(1500), store);
     (Base::new(channel(), server.uri(), config, deps), stats)
 }
 
-struct Case {
-    status: Status,
-    payment: Option<PaymentMethod>,
-    shipment: Option<(&'static str, &'static str)>,
-    /// Primary line ids and their BASE order_item_id (`None`: not mapped).
-    lines: Vec<(&'static str, Option<&'static str>)>,
-    /// The lines the change names; `None` for the whole order.
-    named: Option<Vec<&'static str>>,
+/// Configured with access token `cfg-access`, tokens kept in memory.
+fn connector(server: &MockServer) -> (Base, Arc<ChannelStats>) {
+    connector_with(server, config(), memory())
 }
 
-impl Case {
-    fn new(status: Status) -> Self {
-        Self {
-            status,
-            payment: None,
-            shipment: None,
-            lines: vec![("L1", Some("123")), ("L2", Some("124"))],
-            named: None,
-        }
-    }
-    fn payment(mut self, payment: PaymentMethod) -> Self {
-        self.payment = Some(payment);
-        self
-    }
-    fn shipped(mut self, carrier: &'static str, tracking: &'static str) -> Self {
-        self.shipment = Some((carrier, tracking));
-        self
-    }
-    fn lines(mut self, lines: Vec<(&'static str, Option<&'static str>)>) -> Self {
-        self.lines = lines;
-        self
-    }
-    fn named(mut self, lines: Vec<&'static str>) -> Self {
-        self.named = Some(lines);
-        self
-    }
-
-    async fn deliver(&self, base: &Base) -> Outcome {
-        let shipment = self.shipment.map(|(carrier, tracking)| Shipment {
-            carrier: carrier.into(),
-            tracking_number: tracking.into(),
-        });
-        let order = Order {
-            order_id: OrderId::parse("1001").unwrap(),
-            status: self.status,
-            updated_at: Timestamp::parse_rfc3339("2026-03-14T10:00:00Z").unwrap(),
-            payment_method: self.payment,
-            items: self
-                .lines
-                .iter()
-                .map(|(id, _)| Item {
-                    id: LineId::parse(*id).unwrap(),
-                    quantity: Some(1),
-                    status: self.status,
-                    shipment: shipment.clone(),
-                })
-                .collect(),
-            shipment: shipment.clone(),
-            cancel: None,
-            links: BTreeMap::new(),
-            channels: BTreeMap::new(),
-        };
-        let link = Link {
-            channel: channel(),
-            order_id: RemoteId::parse(KEY).unwrap(),
-            items: self
-                .lines
-                .iter()
-                .filter_map(|(line, remote)| {
-                    Some((
-                        LineId::parse(*line).unwrap(),
-                        RemoteId::parse((*remote)?).unwrap(),
-                    ))
-                })
-                .collect(),
-        };
-        let change = Change {
-            channel: channel(),
-            target: self.status,
-            items: self
-                .named
-                .as_ref()
-                .map(|ids| ids.iter().map(|id| LineId::parse(*id).unwrap()).collect()),
-            tracking: shipment.as_ref().map(|s| s.tracking_number.clone()),
-        };
-        base.deliver(&Delivery {
-            task_id: 9,
-            change: &change,
-            order: &order,
-            link: &link,
-            acked: None,
-            attempt: 1,
-        })
-        .await
-    }
+/// Order 1001 at `status` with lines L1 and L2, mapped to BASE items 123 and 124.
+fn case(status: Status) -> Case {
+    one_line(status).with_item("L2", Some("124"))
 }
 
-fn header_of<'a>(request: &'a Request, name: &str) -> &'a str {
-    request
-        .headers
-        .get(name)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or_else(|| panic!("no {name} header"))
+/// Order 1001 at `status` with line L1, mapped to BASE item 123.
+fn one_line(status: Status) -> Case {
+    Case::new(status, KEY).with_item("L1", Some("123"))
 }
 
-fn form_of(request: &Request) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(&request.body).unwrap()
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// An exact `edit_status` call: method, path, query, headers, form fields in order.
-fn assert_edit(request: &Request, token: &str, expected: &[(&str, &str)]) {
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), EDIT);
-    assert_eq!(request.url.query(), None);
-    assert_eq!(
-        header_of(request, "authorization"),
-        format!("Bearer {token}")
-    );
-    assert_eq!(
-        header_of(request, "content-type"),
-        "application/x-www-form-urlencoded"
-    );
-    assert_eq!(header_of(request, "user-agent"), USER_AGENT);
-    assert!(USER_AGENT.starts_with("ordersync/"));
-    assert_eq!(form_of(request), pairs(expected));
-}
-
-fn assert_get(request: &Request, route: &str, token: &str) {
-    assert_eq!(request.method.as_str(), "GET");
-    assert_eq!(request.url.path(), route);
-    assert_eq!(request.url.query(), None);
-    assert_eq!(
-        header_of(request, "authorization"),
-        format!("Bearer {token}")
-    );
-    assert_eq!(header_of(request, "user-agent"), USER_AGENT);
-    assert!(request.body.is_empty());
-}
-
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap()
+pub(crate) fn detail_path(unique_key: &str) -> String {
+    format!("/1/orders/detail/{unique_key}")
 }
 
 pub(crate) fn ok_order() -> ResponseTemplate {
@@ -225,6 +86,11 @@ pub(crate) fn ok_order() -> ResponseTemplate {
 pub(crate) fn base_error(code: &str, description: &str) -> ResponseTemplate {
     ResponseTemplate::new(400)
         .set_body_json(json!({"error": code, "error_description": description}))
+}
+
+/// BASE refusing an expired or revoked access token.
+pub(crate) fn token_refused() -> ResponseTemplate {
+    base_error("invalid_request", "アクセストークンが無効です。")
 }
 
 pub(crate) fn detail(items: &[(u64, &str)]) -> ResponseTemplate {
@@ -237,19 +103,89 @@ pub(crate) fn detail(items: &[(u64, &str)]) -> ResponseTemplate {
     }))
 }
 
-async fn mount(server: &MockServer, verb: &str, route: &str, response: ResponseTemplate) {
-    Mock::given(method(verb))
-        .and(path(route))
-        .respond_with(response)
-        .mount(server)
-        .await;
+/// A token endpoint answer with this grant.
+pub(crate) fn granted(grant: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_string(grant)
 }
 
-pub(crate) const GRANT_1: &str = r#"{"access_token":"access-1","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-1"}"#;
-pub(crate) const GRANT_2: &str = r#"{"access_token":"access-2","token_type":"bearer","expires_in":3600,"refresh_token":"refresh-2"}"#;
+/// Every `edit_status` call accepted.
+pub(crate) async fn accept_edits(server: &MockServer) {
+    mount(server, on("POST", EDIT), ok_order(), ..).await;
+}
+
+/// The `edit_status` calls with `Bearer token` answered by `answer`.
+pub(crate) async fn mount_edit(
+    server: &MockServer,
+    token: &str,
+    answer: impl Respond + 'static,
+    times: impl Into<Times>,
+) {
+    mount(server, on("POST", EDIT).and(bearer(token)), answer, times).await;
+}
+
+/// BASE rotating refresh tokens: `cfg-refresh` grants GRANT_1, whose `refresh-1` grants
+/// GRANT_2; each once.
+pub(crate) async fn mount_rotating_grants(server: &MockServer) {
+    for (spent, grant) in [("cfg-refresh", GRANT_1), ("refresh-1", GRANT_2)] {
+        let refresh =
+            on("POST", TOKEN).and(body_string_contains(format!("refresh_token={spent}&")));
+        mount(server, refresh, granted(grant), 1).await;
+    }
+}
 
 pub(crate) fn refresh_form(refresh_token: &str) -> String {
     format!(
         "grant_type=refresh_token&client_id=base-client&client_secret=base-secret-xyz&refresh_token={refresh_token}&redirect_uri=https%3A%2F%2Fseller.example%2Fbase%2Fcallback"
     )
+}
+
+/// The refresh spending `refresh_token`, form fields in order.
+pub(crate) fn refresh(refresh_token: &str) -> Expect {
+    Expect::new("POST", TOKEN).form(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", "base-client"),
+        ("client_secret", "base-secret-xyz"),
+        ("refresh_token", refresh_token),
+        ("redirect_uri", "https://seller.example/base/callback"),
+    ])
+}
+
+/// An `edit_status` call: method, path, no query, headers, form fields in order.
+pub(crate) fn edit(token: &str, form: &[(&str, &str)]) -> Expect {
+    Expect::new("POST", EDIT).bearer(token).form(form)
+}
+
+/// The form of a dispatch of `item` with its comment.
+pub(crate) fn dispatched<'a>(item: &'a str, comment: &'a str) -> [(&'a str, &'a str); 3] {
+    [
+        ("order_item_id", item),
+        ("status", "dispatched"),
+        ("add_comment", comment),
+    ]
+}
+
+/// The form of a 後払い order's shipping notice.
+fn atobarai<'a>(item: &'a str, company: &'a str, tracking: &'a str) -> [(&'a str, &'a str); 4] {
+    [
+        ("order_item_id", item),
+        ("atobarai_status", "shipping"),
+        ("delivery_company_id", company),
+        ("tracking_number", tracking),
+    ]
+}
+
+/// Request `at` is exactly this `edit_status` call, with our User-Agent.
+fn assert_edit(request: &Request, at: usize, token: &str, form: &[(&str, &str)]) {
+    assert!(USER_AGENT.starts_with("ordersync/"));
+    edit(token, form)
+        .header("user-agent", USER_AGENT)
+        .check(request, at);
+}
+
+/// Request `at` is exactly a GET of `route`, with our User-Agent and no body.
+fn assert_get(request: &Request, at: usize, route: &str, token: &str) {
+    Expect::new("GET", route)
+        .bearer(token)
+        .header("user-agent", USER_AGENT)
+        .check(request, at);
 }

@@ -1,7 +1,18 @@
 //! BASE by payment method: a 後払い dispatch is one shipping notice with a delivery
 //! company, and only bank-transfer and cash-on-delivery orders are canceled by API.
 
-use super::*;
+use super::{
+    accept_edits, assert_edit, assert_get, atobarai, case, config, connector, connector_with,
+    ok_order, COMPANIES,
+};
+use crate::channel_fixtures::{memory, Case};
+use crate::mocks::{mount, on, requests};
+use ordersync::channels::base::BaseConfig;
+use ordersync::domain::{Outcome, PaymentMethod, Status};
+use serde_json::json;
+use std::collections::BTreeMap;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn companies() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"delivery_companies": [
@@ -11,96 +22,54 @@ fn companies() -> ResponseTemplate {
     ]}))
 }
 
+/// A dispatch of the two-line order paid 後払い.
+fn deferred(carrier: &str, tracking: &str) -> Case {
+    case(Status::Dispatched)
+        .with_payment(PaymentMethod::Deferred)
+        .with_shipment(carrier, tracking)
+}
+
 #[tokio::test]
 async fn deferred_payment_dispatch_is_one_atobarai_call() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMPANIES))
-        .respond_with(companies())
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount(&server, "POST", EDIT, ok_order()).await;
-    let (base, _) = connector(&server, config(), memory());
+    mount(&server, on("GET", COMPANIES), companies(), 1).await;
+    accept_edits(&server).await;
+    let (base, _) = connector(&server);
     for (carrier, tracking) in [("yamato", "1234-5678 9012"), ("ゆうパック", "AB 12－34")] {
-        let outcome = Case::new(Status::Dispatched)
-            .payment(PaymentMethod::Deferred)
-            .shipped(carrier, tracking)
-            .deliver(&base)
-            .await;
+        let outcome = deferred(carrier, tracking).deliver(&base).await;
         assert_eq!(outcome, Outcome::Done, "{carrier}");
     }
     let seen = requests(&server).await;
     assert_eq!(seen.len(), 3, "the company list is read once");
-    assert_get(&seen[0], COMPANIES, "cfg-access");
-    assert_edit(
-        &seen[1],
-        "cfg-access",
-        &[
-            ("order_item_id", "123"),
-            ("atobarai_status", "shipping"),
-            ("delivery_company_id", "1"),
-            ("tracking_number", "123456789012"),
-        ],
-    );
-    assert_edit(
-        &seen[2],
-        "cfg-access",
-        &[
-            ("order_item_id", "123"),
-            ("atobarai_status", "shipping"),
-            ("delivery_company_id", "3"),
-            ("tracking_number", "AB1234"),
-        ],
-    );
+    assert_get(&seen[0], 0, COMPANIES, "cfg-access");
+    let notice = atobarai("123", "1", "123456789012");
+    assert_edit(&seen[1], 1, "cfg-access", &notice);
+    assert_edit(&seen[2], 2, "cfg-access", &atobarai("123", "3", "AB1234"));
 }
 
 #[tokio::test]
 async fn configured_company_ids_override_the_list() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(COMPANIES))
-        .respond_with(companies())
-        .expect(0)
-        .mount(&server)
-        .await;
-    mount(&server, "POST", EDIT, ok_order()).await;
-    let mut config = config();
-    config.delivery_company_ids = BTreeMap::from([("yamato".to_string(), 41)]);
-    let (base, _) = connector(&server, config, memory());
-    let outcome = Case::new(Status::Dispatched)
-        .payment(PaymentMethod::Deferred)
-        .shipped("クロネコヤマト", "777")
-        .deliver(&base)
-        .await;
+    mount(&server, on("GET", COMPANIES), companies(), 0).await;
+    accept_edits(&server).await;
+    let config = BaseConfig {
+        delivery_company_ids: BTreeMap::from([("yamato".to_string(), 41)]),
+        ..config()
+    };
+    let (base, _) = connector_with(&server, config, memory());
+    let outcome = deferred("クロネコヤマト", "777").deliver(&base).await;
     assert_eq!(outcome, Outcome::Done);
-    assert_edit(
-        &requests(&server).await[0],
-        "cfg-access",
-        &[
-            ("order_item_id", "123"),
-            ("atobarai_status", "shipping"),
-            ("delivery_company_id", "41"),
-            ("tracking_number", "777"),
-        ],
-    );
+    let notice = atobarai("123", "41", "777");
+    assert_edit(&requests(&server).await[0], 0, "cfg-access", &notice);
 }
 
 #[tokio::test]
 async fn unmatched_carriers_and_bad_tracking_are_rejected_unsent() {
     let server = MockServer::start().await;
-    mount(&server, "GET", COMPANIES, companies()).await;
-    Mock::given(method("POST"))
-        .respond_with(ok_order())
-        .expect(0)
-        .mount(&server)
-        .await;
-    let (base, stats) = connector(&server, config(), memory());
-    let outcome = Case::new(Status::Dispatched)
-        .payment(PaymentMethod::Deferred)
-        .shipped("福山通運", "123")
-        .deliver(&base)
-        .await;
+    mount(&server, on("GET", COMPANIES), companies(), ..).await;
+    mount(&server, Mock::given(method("POST")), ok_order(), 0).await;
+    let (base, stats) = connector(&server);
+    let outcome = deferred("福山通運", "123").deliver(&base).await;
     let Outcome::Rejected(error) = outcome else {
         panic!("{outcome:?}")
     };
@@ -109,11 +78,7 @@ async fn unmatched_carriers_and_bad_tracking_are_rejected_unsent() {
     assert!(error.message.contains("delivery_company_ids"));
     assert_eq!(stats.unmapped_carriers().get("fukuyama"), Some(&1));
 
-    let outcome = Case::new(Status::Dispatched)
-        .payment(PaymentMethod::Deferred)
-        .shipped("yamato", "１２３４")
-        .deliver(&base)
-        .await;
+    let outcome = deferred("yamato", "１２３４").deliver(&base).await;
     let Outcome::Rejected(error) = outcome else {
         panic!("{outcome:?}")
     };
@@ -128,28 +93,23 @@ async fn unmatched_carriers_and_bad_tracking_are_rejected_unsent() {
 #[tokio::test]
 async fn cancel_by_payment_method() {
     let server = MockServer::start().await;
-    mount(&server, "POST", EDIT, ok_order()).await;
-    let (base, _) = connector(&server, config(), memory());
+    accept_edits(&server).await;
+    let (base, _) = connector(&server);
     for payment in [PaymentMethod::BankTransfer, PaymentMethod::Cod] {
-        let outcome = Case::new(Status::Canceled)
-            .payment(payment)
+        let outcome = case(Status::Canceled)
+            .with_payment(payment)
             .deliver(&base)
             .await;
         assert_eq!(outcome, Outcome::Done);
     }
     // Unknown payment method: BASE decides.
-    assert_eq!(
-        Case::new(Status::Canceled).deliver(&base).await,
-        Outcome::Done
-    );
+    assert_eq!(case(Status::Canceled).deliver(&base).await, Outcome::Done);
     let seen = requests(&server).await;
     assert_eq!(seen.len(), 6, "two items, three orders");
-    for (request, item) in seen.iter().zip(["123", "124"].iter().cycle()) {
-        assert_edit(
-            request,
-            "cfg-access",
-            &[("order_item_id", item), ("status", "cancelled")],
-        );
+    let items = ["123", "124"].iter().cycle();
+    for (at, (request, item)) in seen.iter().zip(items).enumerate() {
+        let cancelled = [("order_item_id", *item), ("status", "cancelled")];
+        assert_edit(request, at, "cfg-access", &cancelled);
     }
 
     for (payment, code) in [
@@ -159,8 +119,8 @@ async fn cancel_by_payment_method() {
         (PaymentMethod::CarrierBilling, "not_cancel_carrier"),
         (PaymentMethod::Coin, "not_cancel_coin"),
     ] {
-        let outcome = Case::new(Status::Canceled)
-            .payment(payment)
+        let outcome = case(Status::Canceled)
+            .with_payment(payment)
             .deliver(&base)
             .await;
         let Outcome::Rejected(error) = outcome else {

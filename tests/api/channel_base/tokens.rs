@@ -1,16 +1,27 @@
 //! BASE's OAuth tokens: the rotating refresh token persisted before use and reused after
 //! a restart, refreshes shortly before expiry, refusals, one refresh for many callers.
 
-use super::*;
+use super::{
+    accept_edits, assert_edit, base_error, config, connector, connector_with, granted, mount_edit,
+    mount_rotating_grants, no_access, ok_order, one_line, refresh, refresh_form, token_refused,
+    EDIT, GRANT_1, TOKEN,
+};
+use crate::channel_fixtures::{channel, memory, RecordingStore};
+use crate::mocks::{mount, on, requests};
+use crate::scripted::Scripted;
+use futures_util::future::join_all;
+use ordersync::channels::auth::TokenStore;
+use ordersync::channels::http::USER_AGENT;
+use ordersync::domain::{Outcome, RemoteError, Status};
+use std::sync::Arc;
+use std::time::Duration;
+use wiremock::{MockServer, Request, ResponseTemplate};
 
-fn assert_refresh(request: &Request, refresh_token: &str) {
-    assert_eq!(request.method.as_str(), "POST");
-    assert_eq!(request.url.path(), TOKEN);
-    assert_eq!(
-        header_of(request, "content-type"),
-        "application/x-www-form-urlencoded"
-    );
-    assert_eq!(header_of(request, "user-agent"), USER_AGENT);
+/// Request `at` is exactly the refresh spending `refresh_token`, with no Authorization.
+fn assert_refresh(request: &Request, at: usize, refresh_token: &str) {
+    refresh(refresh_token)
+        .header("user-agent", USER_AGENT)
+        .check(request, at);
     assert!(request.headers.get("authorization").is_none());
     assert_eq!(
         String::from_utf8(request.body.clone()).unwrap(),
@@ -18,102 +29,42 @@ fn assert_refresh(request: &Request, refresh_token: &str) {
     );
 }
 
-/// Records how many requests the mock had seen when each save returned.
-struct RecordingStore {
-    inner: MemoryTokenStore,
-    server: Arc<MockServer>,
-    saves: Mutex<Vec<(usize, String)>>,
-}
-
-#[async_trait]
-impl TokenStore for RecordingStore {
-    async fn load(&self, channel: &ChannelName) -> Result<Option<StoredToken>, TokenStoreError> {
-        self.inner.load(channel).await
-    }
-
-    async fn save(
-        &self,
-        channel: &ChannelName,
-        token: &StoredToken,
-    ) -> Result<(), TokenStoreError> {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        self.inner.save(channel, token).await?;
-        let seen = self.server.received_requests().await.unwrap().len();
-        let refresh = token.refresh_token.as_ref().unwrap().expose().to_string();
-        self.saves.lock().unwrap().push((seen, refresh));
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn rotated_refresh_tokens_are_persisted_first_and_survive_a_restart() {
     let server = Arc::new(MockServer::start().await);
-    Mock::given(method("POST"))
-        .and(path(TOKEN))
-        .and(body_string_contains("refresh_token=cfg-refresh"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT_1))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN))
-        .and(body_string_contains("refresh_token=refresh-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT_2))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer access-1"))
-        .respond_with(ok_order())
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer access-1"))
-        .respond_with(base_error(
-            "invalid_request",
-            "アクセストークンが無効です。",
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer access-2"))
-        .respond_with(ok_order())
-        .mount(&server)
-        .await;
-    let store = Arc::new(RecordingStore {
-        inner: MemoryTokenStore::default(),
-        server: server.clone(),
-        saves: Mutex::default(),
-    });
-    let mut no_access = config();
-    no_access.access_token = None;
-    let case = Case::new(Status::Dispatched).lines(vec![("L1", Some("123"))]);
+    mount_rotating_grants(&server).await;
+    let twice = Scripted::new(vec![ok_order(), ok_order()], token_refused());
+    mount_edit(&server, "access-1", twice, ..).await;
+    mount_edit(&server, "access-2", ok_order(), ..).await;
+    let store = RecordingStore::new(server.clone());
+    let case = one_line(Status::Dispatched);
 
     // First run: no token anywhere, so refresh with the configured refresh token.
-    let (first, stats) = connector(&server, no_access.clone(), store.clone());
+    let (first, stats) = connector_with(&server, no_access(), store.clone());
     assert_eq!(case.deliver(&first).await, Outcome::Done);
     drop(first);
     // "Restart": a new instance on the same store uses the stored access token...
-    let (second, _) = connector(&server, no_access, store.clone());
+    let (second, _) = connector_with(&server, no_access(), store.clone());
     assert_eq!(case.deliver(&second).await, Outcome::Done);
     // ...and, once BASE refuses it, the stored refresh token, never the configured one.
     assert_eq!(case.deliver(&second).await, Outcome::Done);
 
     let seen = requests(&server).await;
     assert_eq!(seen.len(), 6);
-    assert_refresh(&seen[0], "cfg-refresh");
+    assert_refresh(&seen[0], 0, "cfg-refresh");
     let dispatched = [("order_item_id", "123"), ("status", "dispatched")];
-    assert_edit(&seen[1], "access-1", &dispatched);
-    assert_edit(&seen[2], "access-1", &dispatched);
-    assert_edit(&seen[3], "access-1", &dispatched);
-    assert_refresh(&seen[4], "refresh-1");
-    assert_edit(&seen[5], "access-2", &dispatched);
+    for at in [1, 2, 3] {
+        assert_edit(&seen[at], at, "access-1", &dispatched);
+    }
+    assert_refresh(&seen[4], 4, "refresh-1");
+    assert_edit(&seen[5], 5, "access-2", &dispatched);
+    let saves: Vec<_> = store
+        .saves()
+        .into_iter()
+        .map(|(seen, token)| (seen, token.refresh_token.unwrap().expose().to_string()))
+        .collect();
     assert_eq!(
-        *store.saves.lock().unwrap(),
+        saves,
         vec![(1, "refresh-1".to_string()), (5, "refresh-2".to_string())],
         "each pair saved before its access token was used"
     );
@@ -127,51 +78,28 @@ async fn rotated_refresh_tokens_are_persisted_first_and_survive_a_restart() {
 async fn tokens_are_refreshed_shortly_before_expiry() {
     let server = MockServer::start().await;
     // 60 s left is inside the refresh margin: the next call refreshes first.
-    Mock::given(method("POST"))
-        .and(path(TOKEN))
-        .respond_with(ResponseTemplate::new(200).set_body_string(
-            r#"{"access_token":"short","token_type":"bearer","expires_in":60,"refresh_token":"r-short"}"#,
-        ))
-        .expect(2)
-        .mount(&server)
-        .await;
-    mount(&server, "POST", EDIT, ok_order()).await;
-    let mut no_access = config();
-    no_access.access_token = None;
-    let (base, stats) = connector(&server, no_access, memory());
-    let case = Case::new(Status::Canceled).lines(vec![("L1", Some("123"))]);
+    let short = granted(
+        r#"{"access_token":"short","token_type":"bearer","expires_in":60,"refresh_token":"r-short"}"#,
+    );
+    mount(&server, on("POST", TOKEN), short, 2).await;
+    accept_edits(&server).await;
+    let (base, stats) = connector_with(&server, no_access(), memory());
+    let case = one_line(Status::Canceled);
     assert_eq!(case.deliver(&base).await, Outcome::Done);
     assert_eq!(case.deliver(&base).await, Outcome::Done);
     assert_eq!(stats.token_refreshes(), 2);
     let seen = requests(&server).await;
-    assert_refresh(&seen[2], "r-short");
+    assert_refresh(&seen[2], 2, "r-short");
 }
 
 #[tokio::test]
 async fn refused_tokens_end_in_auth() {
     // The configured token is refused, the refresh works, the new token is refused too.
     let server = MockServer::start().await;
-    mount(
-        &server,
-        "POST",
-        TOKEN,
-        ResponseTemplate::new(200).set_body_string(GRANT_1),
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .respond_with(base_error(
-            "invalid_request",
-            "アクセストークンが無効です。",
-        ))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let (base, _) = connector(&server, config(), memory());
-    let outcome = Case::new(Status::Canceled)
-        .lines(vec![("L1", Some("123"))])
-        .deliver(&base)
-        .await;
+    mount(&server, on("POST", TOKEN), granted(GRANT_1), ..).await;
+    mount(&server, on("POST", EDIT), token_refused(), 2).await;
+    let (base, _) = connector(&server);
+    let outcome = one_line(Status::Canceled).deliver(&base).await;
     assert_eq!(
         outcome,
         Outcome::Auth(RemoteError::new(
@@ -183,27 +111,12 @@ async fn refused_tokens_end_in_auth() {
 
     // The refresh is refused: nothing stored, nothing repeated.
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN))
-        .respond_with(base_error(
-            "invalid_grant",
-            "リフレッシュトークンが無効です。",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .respond_with(ResponseTemplate::new(401))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let refused = base_error("invalid_grant", "リフレッシュトークンが無効です。");
+    mount(&server, on("POST", TOKEN), refused, 1).await;
+    mount(&server, on("POST", EDIT), ResponseTemplate::new(401), 1).await;
     let store = memory();
-    let (base, _) = connector(&server, config(), store.clone());
-    let outcome = Case::new(Status::Canceled)
-        .lines(vec![("L1", Some("123"))])
-        .deliver(&base)
-        .await;
+    let (base, _) = connector_with(&server, config(), store.clone());
+    let outcome = one_line(Status::Canceled).deliver(&base).await;
     assert_eq!(
         outcome,
         Outcome::Auth(RemoteError::new(
@@ -217,28 +130,12 @@ async fn refused_tokens_end_in_auth() {
 #[tokio::test]
 async fn concurrent_first_calls_refresh_once() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string(GRANT_1)
-                .set_delay(Duration::from_millis(100)),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer access-1"))
-        .respond_with(ok_order())
-        .expect(4)
-        .mount(&server)
-        .await;
-    let mut no_access = config();
-    no_access.access_token = None;
-    let (base, stats) = connector(&server, no_access, memory());
-    let case = Case::new(Status::Canceled).lines(vec![("L1", Some("123"))]);
-    let outcomes = futures_util::future::join_all((0..4).map(|_| case.deliver(&base))).await;
+    let slow = granted(GRANT_1).set_delay(Duration::from_millis(100));
+    mount(&server, on("POST", TOKEN), slow, 1).await;
+    mount_edit(&server, "access-1", ok_order(), 4).await;
+    let (base, stats) = connector_with(&server, no_access(), memory());
+    let case = one_line(Status::Canceled);
+    let outcomes = join_all((0..4).map(|_| case.deliver(&base))).await;
     assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
     assert_eq!(stats.token_refreshes(), 1);
 }

@@ -3,37 +3,23 @@
 
 mod tokens;
 
-use async_trait::async_trait;
-use ordersync::channels::auth::{MemoryTokenStore, StoredToken, TokenStore, TokenStoreError};
-use ordersync::channels::http::{ChannelHttp, USER_AGENT};
+use crate::channel_fixtures::{channel, deps_with, memory, Case};
+use crate::mocks::{bearer, expect_no_requests, mount, on, requests, Expect};
+use ordersync::channels::auth::TokenStore;
+use ordersync::channels::http::USER_AGENT;
 use ordersync::channels::youcan::{Youcan, YoucanConfig};
-use ordersync::channels::{Channel, ChannelStats, ConnectorDeps, Delivery};
-use ordersync::delivery::rate_limit::RateLimiter;
-use ordersync::domain::{
-    Change, ChannelName, Link, Order, OrderId, Outcome, RemoteError, RemoteId, Shipment, Status,
-    Timestamp,
-};
+use ordersync::channels::ChannelStats;
+use ordersync::domain::{Outcome, RemoteError, Status};
 use ordersync::secret::Secret;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use wiremock::matchers::{any, header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate, Times};
 
 const ORDER: &str = "5b0f2a1e-0c1d-4e4f-9a7b-3c2d1e0f9a8b";
-pub(crate) const OK: &str = r#"{"status":200,"detail":"Status is successfully updated","meta":[]}"#;
-const SECRETS: [&str; 5] = [
-    "cfg-access",
-    "cfg-refresh",
-    "client-secret-xyz",
-    "new-access",
-    "new-refresh",
-];
-
-fn channel() -> ChannelName {
-    ChannelName::parse("youcan-ma").unwrap()
-}
+const OK: &str = r#"{"status":200,"detail":"Status is successfully updated","meta":[]}"#;
+const GRANT: &str = r#"{"token_type":"Bearer","expires_in":31536000,"access_token":"new-access","refresh_token":"new-refresh"}"#;
 
 fn config(refresh: bool, fulfill: bool) -> YoucanConfig {
     YoucanConfig {
@@ -45,90 +31,94 @@ fn config(refresh: bool, fulfill: bool) -> YoucanConfig {
     }
 }
 
-fn connector(
+fn connector_with(
     server: &MockServer,
     config: YoucanConfig,
     store: Arc<dyn TokenStore>,
 ) -> (Youcan, Arc<ChannelStats>) {
-    let stats = Arc::new(ChannelStats::default());
-    let deps = ConnectorDeps {
-        http: ChannelHttp::new(
-            ChannelHttp::client(Duration::from_secs(5)),
-            Arc::new(RateLimiter::unlimited()),
-        ),
-        tokens: store,
-        stats: stats.clone(),
-    };
+    let (deps, stats) = deps_with(Duration::from_secs(5), store);
     (Youcan::new(channel(), server.uri(), config, deps), stats)
 }
 
-fn order(status: Status, shipment: Option<(&str, &str)>) -> Order {
-    Order {
-        order_id: OrderId::parse("1001").unwrap(),
-        status,
-        updated_at: Timestamp::parse_rfc3339("2026-03-14T10:00:00Z").unwrap(),
-        payment_method: None,
-        items: Vec::new(),
-        shipment: shipment.map(|(carrier, tracking)| Shipment {
-            carrier: carrier.into(),
-            tracking_number: tracking.into(),
-        }),
-        cancel: None,
-        links: BTreeMap::new(),
-        channels: BTreeMap::new(),
-    }
+/// Tokens kept in memory.
+fn connector(server: &MockServer, config: YoucanConfig) -> (Youcan, Arc<ChannelStats>) {
+    connector_with(server, config, memory())
 }
 
-async fn deliver(connector: &Youcan, order: &Order) -> Outcome {
-    let change = Change {
-        channel: channel(),
-        target: order.status,
-        items: None,
-        tracking: order.shipment.as_ref().map(|s| s.tracking_number.clone()),
-    };
-    let link = Link {
-        channel: channel(),
-        order_id: RemoteId::parse(ORDER).unwrap(),
-        items: BTreeMap::new(),
-    };
-    connector
-        .deliver(&Delivery {
-            task_id: 7,
-            change: &change,
-            order,
-            link: &link,
-            acked: None,
-            attempt: 1,
-        })
-        .await
+fn case(status: Status) -> Case {
+    Case::new(status, ORDER)
 }
 
-fn header_of<'a>(request: &'a Request, name: &str) -> &'a str {
-    request
-        .headers
-        .get(name)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or_else(|| panic!("no {name} header"))
+fn order_path(route: &str) -> String {
+    format!("/orders/{ORDER}/{route}")
 }
 
-/// Method, path, no query, headers and the exact JSON body of a status call.
-fn assert_call(request: &Request, verb: &str, route: &str, token: &str, body: Value) {
-    assert_eq!(request.method.as_str(), verb);
-    assert_eq!(request.url.path(), format!("/orders/{ORDER}/{route}"));
-    assert_eq!(request.url.query(), None);
-    assert_eq!(
-        header_of(request, "authorization"),
-        format!("Bearer {token}")
-    );
-    assert_eq!(header_of(request, "accept"), "application/json");
-    assert_eq!(header_of(request, "content-type"), "application/json");
-    assert_eq!(header_of(request, "user-agent"), USER_AGENT);
+/// Every PUT, on any route.
+pub(crate) fn puts() -> MockBuilder {
+    Mock::given(method("PUT"))
+}
+
+/// Every PUT carrying `Bearer token`.
+pub(crate) fn puts_with(token: &str) -> MockBuilder {
+    puts().and(bearer(token))
+}
+
+pub(crate) fn ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_string(OK)
+}
+
+pub(crate) fn granted() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_string(GRANT)
+}
+
+pub(crate) fn not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404)
+        .set_body_string(r#"{"status":0,"detail":"order not found","meta":[]}"#)
+}
+
+pub(crate) fn invalid() -> ResponseTemplate {
+    ResponseTemplate::new(422).set_body_string(
+        r#"{"status":422,"detail":"The given data was invalid.","meta":{"fields":{"status":["The status field is required."]}}}"#,
+    )
+}
+
+pub(crate) fn unauthenticated() -> ResponseTemplate {
+    ResponseTemplate::new(401).set_body_string(r#"{"detail":"Unauthenticated."}"#)
+}
+
+/// `POST /oauth/token` answered with `answer`.
+pub(crate) async fn mount_refresh(
+    server: &MockServer,
+    answer: ResponseTemplate,
+    times: impl Into<Times>,
+) {
+    mount(server, on("POST", "/oauth/token"), answer, times).await;
+}
+
+/// A status call on remote order `remote`: headers and the exact JSON body.
+pub(crate) fn put(remote: &str, route: &str, token: &str, body: Value) -> Expect {
+    Expect::new("PUT", format!("/orders/{remote}/{route}"))
+        .bearer(token)
+        .header("accept", "application/json")
+        .json(body)
+}
+
+/// The refresh spending `refresh_token`, form fields in order.
+pub(crate) fn refresh(refresh_token: &str) -> Expect {
+    Expect::new("POST", "/oauth/token").form(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", "client-1"),
+        ("client_secret", "client-secret-xyz"),
+        ("refresh_token", refresh_token),
+    ])
+}
+
+/// Request `at` is exactly this status call: no query, our User-Agent.
+fn assert_put(request: &Request, at: usize, route: &str, token: &str, body: Value) {
     assert!(USER_AGENT.starts_with("ordersync/"));
-    assert_eq!(request.body_json::<Value>().unwrap(), body);
-}
-
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap()
+    put(ORDER, route, token, body)
+        .header("user-agent", USER_AGENT)
+        .check(request, at);
 }
 
 #[tokio::test]
@@ -143,76 +133,41 @@ async fn every_mapped_status_is_one_exact_call() {
     ];
     for (status, route, slug) in cases {
         let server = MockServer::start().await;
-        Mock::given(method("PUT"))
-            .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-            .mount(&server)
+        mount(&server, puts(), ok(), ..).await;
+        let (youcan, _) = connector(&server, config(false, false));
+        let outcome = case(status)
+            .with_shipment("sagawa", "1234")
+            .deliver(&youcan)
             .await;
-        let (youcan, _) = connector(&server, config(false, false), memory());
-        let outcome = deliver(&youcan, &order(status, Some(("sagawa", "1234")))).await;
         assert_eq!(outcome, Outcome::Done, "{status}");
         let seen = requests(&server).await;
         assert_eq!(seen.len(), 1, "{status}: tracking_via_fulfill is off");
-        assert_call(
-            &seen[0],
-            "PUT",
-            route,
-            "cfg-access",
-            json!({ "status": slug }),
-        );
+        assert_put(&seen[0], 0, route, "cfg-access", json!({ "status": slug }));
     }
 }
 
 #[tokio::test]
 async fn cancel_is_general_then_shipping() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(false, false), memory());
-    assert_eq!(
-        deliver(&youcan, &order(Status::Canceled, None)).await,
-        Outcome::Done
-    );
+    mount(&server, puts(), ok(), 2).await;
+    let (youcan, _) = connector(&server, config(false, false));
+    assert_eq!(case(Status::Canceled).deliver(&youcan).await, Outcome::Done);
     let seen = requests(&server).await;
-    assert_call(
-        &seen[0],
-        "PUT",
-        "status",
-        "cfg-access",
-        json!({"status": "canceled-by-seller"}),
-    );
-    assert_call(
-        &seen[1],
-        "PUT",
-        "status/shipping",
-        "cfg-access",
-        json!({"status": "canceled"}),
-    );
+    let general = json!({"status": "canceled-by-seller"});
+    assert_put(&seen[0], 0, "status", "cfg-access", general);
+    let shipping = json!({"status": "canceled"});
+    assert_put(&seen[1], 1, "status/shipping", "cfg-access", shipping);
 }
 
 #[tokio::test]
 async fn a_refused_first_cancel_call_stops_the_second() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(format!("/orders/{ORDER}/status")))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_string(r#"{"status":0,"detail":"order not found","meta":[]}"#),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(format!("/orders/{ORDER}/status/shipping")))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(false, false), memory());
+    mount(&server, on("PUT", order_path("status")), not_found(), 1).await;
+    let shipping = on("PUT", order_path("status/shipping"));
+    mount(&server, shipping, ResponseTemplate::new(200), 0).await;
+    let (youcan, _) = connector(&server, config(false, false));
     assert_eq!(
-        deliver(&youcan, &order(Status::Canceled, None)).await,
+        case(Status::Canceled).deliver(&youcan).await,
         Outcome::Rejected(RemoteError::new(Some("http_404"), "order not found"))
     );
 }
@@ -220,14 +175,10 @@ async fn a_refused_first_cancel_call_stops_the_second() {
 #[tokio::test]
 async fn unmapped_statuses_send_nothing() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(true, true), memory());
+    expect_no_requests(&server).await;
+    let (youcan, _) = connector(&server, config(true, true));
     for status in [Status::Placed, Status::Exchanged] {
-        let outcome = deliver(&youcan, &order(status, None)).await;
+        let outcome = case(status).deliver(&youcan).await;
         assert!(
             matches!(outcome, Outcome::Unsupported { .. }),
             "{status}: {outcome:?}"
@@ -238,46 +189,27 @@ async fn unmapped_statuses_send_nothing() {
 #[tokio::test]
 async fn dispatch_with_tracking_also_fulfills_when_enabled() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .expect(2)
-        .mount(&server)
+    mount(&server, puts(), ok(), 2).await;
+    let (youcan, _) = connector(&server, config(false, true));
+    let outcome = case(Status::Dispatched)
+        .with_shipment("sagawa", "1234-5678")
+        .deliver(&youcan)
         .await;
-    let (youcan, _) = connector(&server, config(false, true), memory());
-    let outcome = deliver(
-        &youcan,
-        &order(Status::Dispatched, Some(("sagawa", "1234-5678"))),
-    )
-    .await;
     assert_eq!(outcome, Outcome::Done);
     let seen = requests(&server).await;
-    assert_call(
-        &seen[0],
-        "PUT",
-        "status/shipping",
-        "cfg-access",
-        json!({"status": "shipped"}),
-    );
-    assert_call(
-        &seen[1],
-        "PUT",
-        "fulfill",
-        "cfg-access",
-        json!({"tracking_number": "1234-5678", "seller_note": "佐川急便"}),
-    );
+    let shipped = json!({"status": "shipped"});
+    assert_put(&seen[0], 0, "status/shipping", "cfg-access", shipped);
+    let fulfill = json!({"tracking_number": "1234-5678", "seller_note": "佐川急便"});
+    assert_put(&seen[1], 1, "fulfill", "cfg-access", fulfill);
 }
 
 #[tokio::test]
 async fn dispatch_without_tracking_does_not_fulfill() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(false, true), memory());
+    mount(&server, puts(), ok(), 1).await;
+    let (youcan, _) = connector(&server, config(false, true));
     assert_eq!(
-        deliver(&youcan, &order(Status::Dispatched, None)).await,
+        case(Status::Dispatched).deliver(&youcan).await,
         Outcome::Done
     );
 }
@@ -285,22 +217,17 @@ async fn dispatch_without_tracking_does_not_fulfill() {
 #[tokio::test]
 async fn already_fulfilled_counts_as_applied() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path(format!("/orders/{ORDER}/status/shipping")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path(format!("/orders/{ORDER}/fulfill")))
-        .respond_with(ResponseTemplate::new(422).set_body_string(
-            r#"{"code":"ORDER-ALREADY-FULFILLED","status":422,"detail":"The order is already fulfilled","meta":[]}"#,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(false, true), memory());
+    mount(&server, on("PUT", order_path("status/shipping")), ok(), ..).await;
+    let fulfilled = ResponseTemplate::new(422).set_body_string(
+        r#"{"code":"ORDER-ALREADY-FULFILLED","status":422,"detail":"The order is already fulfilled","meta":[]}"#,
+    );
+    mount(&server, on("PUT", order_path("fulfill")), fulfilled, 1).await;
+    let (youcan, _) = connector(&server, config(false, true));
     assert_eq!(
-        deliver(&youcan, &order(Status::Dispatched, Some(("dhl", "JD01")))).await,
+        case(Status::Dispatched)
+            .with_shipment("dhl", "JD01")
+            .deliver(&youcan)
+            .await,
         Outcome::Done,
         "the status call was done; the fulfill was already there"
     );
@@ -308,30 +235,19 @@ async fn already_fulfilled_counts_as_applied() {
 
 async fn answer(template: ResponseTemplate) -> Outcome {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(template)
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(false, false), memory());
-    deliver(&youcan, &order(Status::Delivered, None)).await
+    mount(&server, puts(), template, 1).await;
+    let (youcan, _) = connector(&server, config(false, false));
+    case(Status::Delivered).deliver(&youcan).await
 }
 
 #[tokio::test]
 async fn documented_answers() {
     assert_eq!(
-        answer(
-            ResponseTemplate::new(404)
-                .set_body_string(r#"{"status":0,"detail":"order not found","meta":[]}"#)
-        )
-        .await,
+        answer(not_found()).await,
         Outcome::Rejected(RemoteError::new(Some("http_404"), "order not found"))
     );
     assert_eq!(
-        answer(ResponseTemplate::new(422).set_body_string(
-            r#"{"status":422,"detail":"The given data was invalid.","meta":{"fields":{"status":["The status field is required."]}}}"#
-        ))
-        .await,
+        answer(invalid()).await,
         Outcome::Rejected(RemoteError::new(
             Some("http_422"),
             "The given data was invalid. (status: The status field is required.)"
@@ -357,10 +273,4 @@ async fn documented_answers() {
         answer(ResponseTemplate::new(401).set_body_string(r#"{"status":401,"detail":"Unauthenticated."}"#)).await,
         Outcome::Auth(RemoteError { ref message, .. }) if message == "Unauthenticated."
     ));
-}
-
-pub(crate) const GRANT: &str = r#"{"token_type":"Bearer","expires_in":31536000,"access_token":"new-access","refresh_token":"new-refresh"}"#;
-
-fn memory() -> Arc<dyn TokenStore> {
-    Arc::new(MemoryTokenStore::default())
 }

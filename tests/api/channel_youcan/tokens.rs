@@ -1,100 +1,65 @@
 //! YouCan's tokens: a 401 refreshes, persists, then repeats the call once; stored tokens
 //! win over the config; refusals end in auth; secrets never reach errors or logs.
 
-use super::*;
+use super::{
+    assert_put, case, config, connector, connector_with, granted, mount_refresh, ok, puts,
+    puts_with, refresh, unauthenticated,
+};
+use crate::channel_fixtures::{channel, RecordingStore};
+use crate::mocks::{mount, requests};
+use futures_util::future::join_all;
+use ordersync::channels::auth::{MemoryTokenStore, StoredToken, TokenStore};
+use ordersync::channels::http::USER_AGENT;
+use ordersync::domain::{Outcome, RemoteError, Status};
+use ordersync::secret::Secret;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wiremock::{MockServer, ResponseTemplate};
 
-/// Records, for each save, how many requests the mock had seen when the save returned.
-struct RecordingStore {
-    inner: MemoryTokenStore,
-    server: Arc<MockServer>,
-    saves: Mutex<Vec<(usize, StoredToken)>>,
-}
-
-#[async_trait]
-impl TokenStore for RecordingStore {
-    async fn load(&self, channel: &ChannelName) -> Result<Option<StoredToken>, TokenStoreError> {
-        self.inner.load(channel).await
-    }
-
-    async fn save(
-        &self,
-        channel: &ChannelName,
-        token: &StoredToken,
-    ) -> Result<(), TokenStoreError> {
-        // A slow disk: a connector that used the token before this returned would be seen.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        self.inner.save(channel, token).await?;
-        let seen = self.server.received_requests().await.unwrap().len();
-        self.saves.lock().unwrap().push((seen, token.clone()));
-        Ok(())
-    }
-}
+const SECRETS: [&str; 5] = [
+    "cfg-access",
+    "cfg-refresh",
+    "client-secret-xyz",
+    "new-access",
+    "new-refresh",
+];
 
 #[tokio::test]
 async fn a_401_refreshes_persists_then_repeats() {
     let server = Arc::new(MockServer::start().await);
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer cfg-access"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_string(r#"{"detail":"Unauthenticated."}"#),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer new-access"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let store = Arc::new(RecordingStore {
-        inner: MemoryTokenStore::default(),
-        server: server.clone(),
-        saves: Mutex::default(),
-    });
-    let (youcan, stats) = connector(&server, config(true, false), store.clone());
+    mount(&server, puts_with("cfg-access"), unauthenticated(), 1).await;
+    mount_refresh(&server, granted(), 1).await;
+    mount(&server, puts_with("new-access"), ok(), 1).await;
+    let store = RecordingStore::new(server.clone());
+    let (youcan, stats) = connector_with(&server, config(true, false), store.clone());
     assert_eq!(
-        deliver(&youcan, &order(Status::Preparing, None)).await,
+        case(Status::Preparing).deliver(&youcan).await,
         Outcome::Done
     );
 
     let seen = requests(&server).await;
     assert_eq!(seen.len(), 3);
-    assert_call(
+    let processing = json!({"status": "processing"});
+    assert_put(
         &seen[0],
-        "PUT",
+        0,
         "status/shipping",
         "cfg-access",
-        json!({"status": "processing"}),
+        processing.clone(),
     );
-    let refresh = &seen[1];
-    assert_eq!(refresh.method.as_str(), "POST");
-    assert_eq!(refresh.url.path(), "/oauth/token");
+    let refresh_call = &seen[1];
+    refresh("cfg-refresh")
+        .header("user-agent", USER_AGENT)
+        .check(refresh_call, 1);
+    assert!(refresh_call.headers.get("authorization").is_none());
     assert_eq!(
-        header_of(refresh, "content-type"),
-        "application/x-www-form-urlencoded"
-    );
-    assert_eq!(header_of(refresh, "user-agent"), USER_AGENT);
-    assert!(refresh.headers.get("authorization").is_none());
-    assert_eq!(
-        String::from_utf8(refresh.body.clone()).unwrap(),
+        String::from_utf8(refresh_call.body.clone()).unwrap(),
         "grant_type=refresh_token&client_id=client-1&client_secret=client-secret-xyz&refresh_token=cfg-refresh"
     );
-    assert_call(
-        &seen[2],
-        "PUT",
-        "status/shipping",
-        "new-access",
-        json!({"status": "processing"}),
-    );
+    assert_put(&seen[2], 2, "status/shipping", "new-access", processing);
 
-    let saves = store.saves.lock().unwrap().clone();
+    let saves = store.saves();
     assert_eq!(saves.len(), 1);
     assert_eq!(
         saves[0].0, 2,
@@ -112,24 +77,10 @@ async fn a_401_refreshes_persists_then_repeats() {
 #[tokio::test]
 async fn stored_tokens_win_over_config() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer stored-access"))
-        .respond_with(ResponseTemplate::new(401))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer new-access"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let stored = puts_with("stored-access");
+    mount(&server, stored, ResponseTemplate::new(401), 1).await;
+    mount_refresh(&server, granted(), 1).await;
+    mount(&server, puts_with("new-access"), ok(), 1).await;
     let store = Arc::new(MemoryTokenStore::default());
     store
         .save(
@@ -142,11 +93,8 @@ async fn stored_tokens_win_over_config() {
         )
         .await
         .unwrap();
-    let (youcan, _) = connector(&server, config(true, false), store.clone());
-    assert_eq!(
-        deliver(&youcan, &order(Status::Paid, None)).await,
-        Outcome::Done
-    );
+    let (youcan, _) = connector_with(&server, config(true, false), store.clone());
+    assert_eq!(case(Status::Paid).deliver(&youcan).await, Outcome::Done);
     let seen = requests(&server).await;
     let form = String::from_utf8(seen[1].body.clone()).unwrap();
     assert!(form.ends_with("&refresh_token=stored-refresh"), "{form}");
@@ -156,40 +104,23 @@ async fn stored_tokens_win_over_config() {
 async fn refused_twice_or_refresh_refused_is_auth() {
     // The new token is refused too.
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(401))
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(true, false), memory());
-    let outcome = deliver(&youcan, &order(Status::Paid, None)).await;
+    mount(&server, puts(), ResponseTemplate::new(401), 2).await;
+    mount_refresh(&server, granted(), 1).await;
+    let (youcan, _) = connector(&server, config(true, false));
+    let outcome = case(Status::Paid).deliver(&youcan).await;
     assert!(matches!(outcome, Outcome::Auth(_)), "{outcome:?}");
     drop(server);
 
     // The refresh itself is refused: nothing stored, no repeat.
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(401))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(400).set_body_string(
-            r#"{"error":"invalid_grant","error_description":"The refresh token is invalid."}"#,
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount(&server, puts(), ResponseTemplate::new(401), 1).await;
+    let refused = ResponseTemplate::new(400).set_body_string(
+        r#"{"error":"invalid_grant","error_description":"The refresh token is invalid."}"#,
+    );
+    mount_refresh(&server, refused, 1).await;
     let store = Arc::new(MemoryTokenStore::default());
-    let (youcan, _) = connector(&server, config(true, false), store.clone());
-    let outcome = deliver(&youcan, &order(Status::Paid, None)).await;
+    let (youcan, _) = connector_with(&server, config(true, false), store.clone());
+    let outcome = case(Status::Paid).deliver(&youcan).await;
     assert_eq!(
         outcome,
         Outcome::Auth(RemoteError::new(
@@ -206,30 +137,13 @@ async fn refused_twice_or_refresh_refused_is_auth() {
 #[tokio::test]
 async fn concurrent_refusals_refresh_once() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer cfg-access"))
-        .respond_with(ResponseTemplate::new(401))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string(GRANT)
-                .set_delay(Duration::from_millis(100)),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer new-access"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .expect(4)
-        .mount(&server)
-        .await;
-    let (youcan, stats) = connector(&server, config(true, false), memory());
-    let orders: Vec<Order> = (0..4).map(|_| order(Status::Paid, None)).collect();
-    let outcomes = futures_util::future::join_all(orders.iter().map(|o| deliver(&youcan, o))).await;
+    let refused = puts_with("cfg-access");
+    mount(&server, refused, ResponseTemplate::new(401), ..).await;
+    mount_refresh(&server, granted().set_delay(Duration::from_millis(100)), 1).await;
+    mount(&server, puts_with("new-access"), ok(), 4).await;
+    let (youcan, stats) = connector(&server, config(true, false));
+    let case = case(Status::Paid);
+    let outcomes = join_all((0..4).map(|_| case.deliver(&youcan))).await;
     assert!(outcomes.iter().all(|o| *o == Outcome::Done), "{outcomes:?}");
     assert_eq!(stats.token_refreshes(), 1);
 }
@@ -249,17 +163,10 @@ async fn secrets_never_reach_logs() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .respond_with(ResponseTemplate::new(401))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT))
-        .mount(&server)
-        .await;
-    let (youcan, _) = connector(&server, config(true, false), memory());
-    let outcome = deliver(&youcan, &order(Status::Paid, None)).await;
+    mount(&server, puts(), ResponseTemplate::new(401), ..).await;
+    mount_refresh(&server, granted(), ..).await;
+    let (youcan, _) = connector(&server, config(true, false));
+    let outcome = case(Status::Paid).deliver(&youcan).await;
     assert!(matches!(outcome, Outcome::Auth(_)));
 
     let logs = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();

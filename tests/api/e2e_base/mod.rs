@@ -3,16 +3,16 @@
 
 mod tokens;
 
-use crate::channel_base::{base_error, detail, ok_order, refresh_form, GRANT_1, GRANT_2};
+use crate::channel_base::{base_error, detail, detail_path, edit as base_edit, ok_order, EDIT};
 use crate::e2e_support::*;
+use crate::mocks::{assert_requests, mount, on, requests, Expect};
 use crate::scripted::Scripted;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use std::time::Duration;
-use wiremock::matchers::{body_string_contains, header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::body_string_contains;
+use wiremock::{MockServer, ResponseTemplate};
 
-const EDIT: &str = "/1/orders/edit_status";
 const COMMENT: &str = "[配送業者]佐川急便 [送り状番号]1234-5678-9012";
 
 fn unique_key(item: &str) -> String {
@@ -36,14 +36,11 @@ fn edit(token: &str, item: &str, status: &str) -> Expect {
     if status == "dispatched" {
         form.push(("add_comment", COMMENT));
     }
-    Expect::new("POST", EDIT)
-        .bearer(token)
-        .header("accept", "application/json")
-        .form(&form)
+    base_edit(token, &form).header("accept", "application/json")
 }
 
 fn detail_read(item: &str) -> Expect {
-    Expect::new("GET", format!("/1/orders/detail/{}", unique_key(item))).bearer("cfg-access")
+    Expect::new("GET", detail_path(&unique_key(item))).bearer("cfg-access")
 }
 
 /// One BASE order: its first answer (then OK), and what the admin API must end with.
@@ -176,22 +173,13 @@ async fn every_class_of_error_is_recorded() {
     }
     for case in &mut cases {
         case.script = Scripted::new(case.first.iter().cloned().collect(), ok_order());
-        Mock::given(method("POST"))
-            .and(path(EDIT))
-            .and(body_string_contains(format!(
-                "order_item_id={}&",
-                case.item
-            )))
-            .respond_with(case.script.clone())
-            .mount(&server)
-            .await;
+        let item = format!("order_item_id={}&", case.item);
+        let edits = on("POST", EDIT).and(body_string_contains(item));
+        mount(&server, edits, case.script.clone(), ..).await;
         if let Some(remote_state) = case.remote_state {
-            Mock::given(method("GET"))
-                .and(path(format!("/1/orders/detail/{}", unique_key(&case.item))))
-                .respond_with(detail(&[(case.item.parse().unwrap(), remote_state)]))
-                .expect(1)
-                .mount(&server)
-                .await;
+            let read = on("GET", detail_path(&unique_key(&case.item)));
+            let items = detail(&[(case.item.parse().unwrap(), remote_state)]);
+            mount(&server, read, items, 1).await;
         }
     }
     // BASE asks to wait until the next hour (or an hour for 入金待ち): capped here.
@@ -245,7 +233,7 @@ async fn every_class_of_error_is_recorded() {
         if case.remote_state.is_some() {
             expected.push(detail_read(&case.item));
         }
-        let requests = server.received_requests().await.unwrap();
+        let requests = requests(&server).await;
         let mine: Vec<_> = requests
             .iter()
             .filter(|r| {
