@@ -1,15 +1,23 @@
-//! Hand-built deliveries for the connectors' unit tests.
+// Hand-built deliveries for the connectors' tests: the unit tests here, and the
+// integration tests, which compile this same file (`tests/api/channel_fixtures.rs`
+// includes it in a copy of this module tree). Hence the relative paths below, and
+// `//` rather than `//!`: an included file may not carry inner attributes.
 
-use super::Delivery;
-use crate::domain::{
+use super::super::domain::{
     Change, ChannelName, Item, LineId, Link, Order, OrderId, RemoteId, Shipment, Status, Timestamp,
 };
+use super::Delivery;
 use std::collections::BTreeMap;
 
+/// One delivery's inputs: the order as it stands, the change and the channel's link.
 pub struct Fixture {
     pub order: Order,
     pub change: Change,
     pub link: Link,
+}
+
+pub fn channel() -> ChannelName {
+    ChannelName::parse("shop").unwrap()
 }
 
 pub fn line(id: &str) -> LineId {
@@ -26,9 +34,8 @@ pub fn shipment(carrier: &str, tracking: &str) -> Shipment {
 impl Fixture {
     /// Order 1001 at `target`, linked as remote order `remote_id`, no items.
     pub fn new(target: Status, remote_id: &str) -> Self {
-        let channel = ChannelName::parse("shop").unwrap();
         let link = Link {
-            channel: channel.clone(),
+            channel: channel(),
             order_id: RemoteId::parse(remote_id).unwrap(),
             items: BTreeMap::new(),
         };
@@ -41,11 +48,11 @@ impl Fixture {
             shipment: None,
             return_shipment: None,
             cancel: None,
-            links: BTreeMap::from([(channel.clone(), link.clone())]),
+            links: BTreeMap::from([(channel(), link.clone())]),
             channels: BTreeMap::new(),
         };
         let change = Change {
-            channel,
+            channel: channel(),
             target,
             items: None,
             tracking: None,
@@ -69,6 +76,7 @@ impl Fixture {
             self.link
                 .items
                 .insert(line(id), RemoteId::parse(remote).unwrap());
+            self.order.links.insert(channel(), self.link.clone());
         }
         self
     }

@@ -1,48 +1,51 @@
-//! Shared by the connector tests: a connector's dependencies pointed at wiremock, and
-//! hand-built orders, changes and links.
+//! Shared by the connector tests: a connector's dependencies pointed at wiremock, token
+//! stores, and hand-built orders, changes and links.
 
-use ordersync::channels::auth::MemoryTokenStore;
+use async_trait::async_trait;
+use ordersync::channels::auth::{MemoryTokenStore, StoredToken, TokenStore, TokenStoreError};
 use ordersync::channels::http::ChannelHttp;
-use ordersync::channels::{ChannelStats, ConnectorDeps, Delivery};
+use ordersync::channels::{Channel, ChannelStats, ConnectorDeps};
 use ordersync::delivery::rate_limit::RateLimiter;
-use ordersync::domain::{
-    Cancel, Change, ChannelName, Item, LineId, Link, Order, OrderId, RemoteId, Shipment, Status,
-    Timestamp,
-};
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use ordersync::domain::{Cancel, ChannelName, Outcome, PaymentMethod};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wiremock::{MockServer, Request};
+use wiremock::MockServer;
 
-pub fn deps_with_timeout(timeout: Duration) -> (ConnectorDeps, Arc<ChannelStats>) {
-    let stats = Arc::new(ChannelStats::default());
-    let deps = ConnectorDeps {
-        http: ChannelHttp::new(
-            ChannelHttp::client(timeout),
-            Arc::new(RateLimiter::unlimited()),
-        ),
-        tokens: Arc::new(MemoryTokenStore::default()),
-        stats: stats.clone(),
-    };
-    (deps, stats)
+/// The lib's own delivery builder, `src/channels/fixtures.rs`, compiled here too: the
+/// file names `super::Delivery` and `super::super::domain`, as this copy of the lib's
+/// module tree provides them.
+mod lib {
+    pub use ordersync::domain;
+    pub mod channels {
+        pub use ordersync::channels::Delivery;
+        pub mod fixtures {
+            include!("../../src/channels/fixtures.rs");
+        }
+    }
 }
 
-pub fn deps() -> (ConnectorDeps, Arc<ChannelStats>) {
-    deps_with_timeout(Duration::from_secs(5))
-}
+pub use lib::channels::fixtures::{channel, line, shipment, Fixture as Case};
 
-pub fn channel() -> ChannelName {
-    ChannelName::parse("shop").unwrap()
-}
+impl Case {
+    pub fn with_shipment(mut self, carrier: &str, tracking: &str) -> Self {
+        self.order.shipment = Some(shipment(carrier, tracking));
+        self.change.tracking = Some(tracking.to_string());
+        self
+    }
 
-pub fn line(id: &str) -> LineId {
-    LineId::parse(id).unwrap()
-}
+    pub fn with_payment(mut self, payment: PaymentMethod) -> Self {
+        self.order.payment_method = Some(payment);
+        self
+    }
 
-pub fn shipment(carrier: &str, tracking: &str) -> Shipment {
-    Shipment {
-        carrier: carrier.to_string(),
-        tracking_number: tracking.to_string(),
+    /// Scopes the change to these lines.
+    pub fn scoped_to(mut self, ids: &[&str]) -> Self {
+        self.change.items = Some(ids.iter().map(|id| line(id)).collect());
+        self
+    }
+
+    pub async fn deliver(&self, connector: &dyn Channel) -> Outcome {
+        connector.deliver(&self.delivery()).await
     }
 }
 
@@ -53,112 +56,72 @@ pub fn cancel(reason: Option<&str>) -> Option<Cancel> {
     })
 }
 
-/// One delivery's inputs: the order as it stands, the change and the channel's link.
-pub struct Case {
-    pub order: Order,
-    pub change: Change,
-    pub link: Link,
+pub fn memory() -> Arc<dyn TokenStore> {
+    Arc::new(MemoryTokenStore::default())
 }
 
-impl Case {
-    /// Order 1001 at `target`, linked to remote order `remote_id`, without items.
-    pub fn new(target: Status, remote_id: &str) -> Self {
-        let link = Link {
-            channel: channel(),
-            order_id: RemoteId::parse(remote_id).unwrap(),
-            items: BTreeMap::new(),
-        };
-        Self {
-            order: Order {
-                order_id: OrderId::parse("1001").unwrap(),
-                status: target,
-                updated_at: Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").unwrap(),
-                payment_method: None,
-                items: Vec::new(),
-                shipment: None,
-                return_shipment: None,
-                cancel: None,
-                links: BTreeMap::from([(channel(), link.clone())]),
-                channels: BTreeMap::new(),
-            },
-            change: Change {
-                channel: channel(),
-                target,
-                items: None,
-                tracking: None,
-            },
-            link,
-        }
+/// No rate limit, this request timeout, tokens kept in `tokens`.
+pub fn deps_with(
+    timeout: Duration,
+    tokens: Arc<dyn TokenStore>,
+) -> (ConnectorDeps, Arc<ChannelStats>) {
+    let stats = Arc::new(ChannelStats::default());
+    let deps = ConnectorDeps {
+        http: ChannelHttp::new(
+            ChannelHttp::client(timeout),
+            Arc::new(RateLimiter::unlimited()),
+        ),
+        tokens,
+        stats: stats.clone(),
+    };
+    (deps, stats)
+}
+
+pub fn deps_with_timeout(timeout: Duration) -> (ConnectorDeps, Arc<ChannelStats>) {
+    deps_with(timeout, memory())
+}
+
+pub fn deps() -> (ConnectorDeps, Arc<ChannelStats>) {
+    deps_with_timeout(Duration::from_secs(5))
+}
+
+/// A slow token store recording, for each save, how many requests the mock had seen
+/// when the save returned: a connector that used a token before it was stored shows.
+pub struct RecordingStore {
+    inner: MemoryTokenStore,
+    server: Arc<MockServer>,
+    saves: Mutex<Vec<(usize, StoredToken)>>,
+}
+
+impl RecordingStore {
+    pub fn new(server: Arc<MockServer>) -> Arc<Self> {
+        Arc::new(Self {
+            inner: MemoryTokenStore::default(),
+            server,
+            saves: Mutex::default(),
+        })
     }
 
-    pub fn with_shipment(mut self, carrier: &str, tracking: &str) -> Self {
-        self.order.shipment = Some(shipment(carrier, tracking));
-        self.change.tracking = Some(tracking.to_string());
-        self
-    }
-
-    /// Adds a line at the order's status, mapped to `remote` when given.
-    pub fn with_item(mut self, id: &str, remote: Option<&str>) -> Self {
-        self.order.items.push(Item {
-            id: line(id),
-            quantity: Some(1),
-            status: self.order.status,
-            shipment: None,
-        });
-        if let Some(remote) = remote {
-            self.link
-                .items
-                .insert(line(id), RemoteId::parse(remote).unwrap());
-            self.order.links.insert(channel(), self.link.clone());
-        }
-        self
-    }
-
-    /// Scopes the change to these lines.
-    pub fn scoped_to(mut self, ids: &[&str]) -> Self {
-        self.change.items = Some(ids.iter().map(|id| line(id)).collect());
-        self
-    }
-
-    pub fn delivery(&self) -> Delivery<'_> {
-        Delivery {
-            task_id: 1,
-            change: &self.change,
-            order: &self.order,
-            link: &self.link,
-            acked: None,
-            attempt: 1,
-        }
+    pub fn saves(&self) -> Vec<(usize, StoredToken)> {
+        self.saves.lock().unwrap().clone()
     }
 }
 
-/// The requests the server got on `path`, in arrival order.
-pub async fn requests_to(server: &MockServer, path: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .expect("request recording is on")
-        .into_iter()
-        .filter(|r| r.url.path() == path)
-        .collect()
-}
+#[async_trait]
+impl TokenStore for RecordingStore {
+    async fn load(&self, channel: &ChannelName) -> Result<Option<StoredToken>, TokenStoreError> {
+        self.inner.load(channel).await
+    }
 
-pub fn header<'a>(request: &'a Request, name: &str) -> &'a str {
-    request
-        .headers
-        .get(name)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or_else(|| panic!("no {name} header on {}", request.url))
-}
-
-pub fn json_body(request: &Request) -> serde_json::Value {
-    serde_json::from_slice(&request.body).expect("a JSON body")
-}
-
-/// Every request carries our User-Agent.
-pub async fn assert_user_agent(server: &MockServer) {
-    for request in server.received_requests().await.unwrap() {
-        let agent = header(&request, "user-agent");
-        assert!(agent.starts_with("ordersync/"), "{agent}");
+    async fn save(
+        &self,
+        channel: &ChannelName,
+        token: &StoredToken,
+    ) -> Result<(), TokenStoreError> {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.inner.save(channel, token).await?;
+        let seen = self.server.received_requests().await.unwrap().len();
+        self.saves.lock().unwrap().push((seen, token.clone()));
+        Ok(())
     }
 }

@@ -1,32 +1,35 @@
 //! The PortOne PAYCO connector against a mock iamport API: exact requests and outcomes.
 
-use crate::channel_fixtures::{
-    assert_user_agent, cancel, channel, deps, deps_with_timeout, header, json_body, requests_to,
-    Case,
+use crate::channel_fixtures::{cancel, channel, deps, deps_with_timeout, Case};
+use crate::mocks::{
+    assert_user_agent, bearer, expect_no_requests, header, json_body, mount, on, requests_to,
 };
 use ordersync::channels::portone_payco::PortonePayco;
-use ordersync::channels::{Channel, ChannelStats};
+use ordersync::channels::{ChannelStats, ConnectorDeps};
 use ordersync::domain::{Outcome, RemoteError, Status};
 use ordersync::secret::Secret;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use wiremock::matchers::{any, body_json, header as header_is, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{body_json, header as header_is, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate, Times};
 
 const IMP_UID: &str = "imp_448280090638";
 const STATUS_PATH: &str = "/payco/orders/status/imp_448280090638";
 
-fn connector(server: &MockServer) -> (PortonePayco, Arc<ChannelStats>) {
-    let (deps, stats) = deps();
-    let payco = PortonePayco::new(
+fn build(server: &MockServer, deps: ConnectorDeps) -> PortonePayco {
+    PortonePayco::new(
         channel(),
         server.uri(),
         Secret::new("key-1"),
         Secret::new("secret-1"),
         deps,
-    );
-    (payco, stats)
+    )
+}
+
+fn connector(server: &MockServer) -> (PortonePayco, Arc<ChannelStats>) {
+    let (deps, stats) = deps();
+    (build(server, deps), stats)
 }
 
 pub(crate) fn token_answer(token: &str, lifetime: i64) -> ResponseTemplate {
@@ -38,26 +41,36 @@ pub(crate) fn token_answer(token: &str, lifetime: i64) -> ResponseTemplate {
 }
 
 /// `getToken` with exactly our credentials, answering `token` for 30 minutes.
-pub(crate) async fn mount_token(server: &MockServer, token: &str, times: u64) {
-    Mock::given(method("POST"))
-        .and(path("/users/getToken"))
+pub(crate) async fn mount_token(server: &MockServer, token: &str, times: impl Into<Times>) {
+    let get_token = on("POST", "/users/getToken")
         .and(header_is("content-type", "application/json"))
         .and(body_json(
             json!({"imp_key": "key-1", "imp_secret": "secret-1"}),
-        ))
-        .respond_with(token_answer(token, 1800))
-        .expect(times)
-        .mount(server)
-        .await;
+        ));
+    mount(server, get_token, token_answer(token, 1800), times).await;
+}
+
+/// iamport refusing a status change: the payment is unknown.
+pub(crate) fn no_such_payment() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(
+        json!({"code": -1, "message": "존재하지 않는 결제정보입니다", "response": null}),
+    )
+}
+
+pub(crate) fn imp_uid_not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404)
+        .set_body_json(json!({"code": 1, "message": "imp_uid not found", "response": null}))
+}
+
+/// A 401 as iamport words it.
+pub(crate) fn unauthorized() -> ResponseTemplate {
+    ResponseTemplate::new(401)
+        .set_body_json(json!({"code": -1, "message": "Unauthorized", "response": null}))
 }
 
 pub(crate) fn ok(status: &str) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .set_body_json(json!({"code": 0, "message": null, "response": {"status": status}}))
-}
-
-async fn deliver(payco: &PortonePayco, case: &Case) -> Outcome {
-    payco.deliver(&case.delivery()).await
 }
 
 #[tokio::test]
@@ -70,20 +83,16 @@ async fn every_mapped_status_is_sent_with_one_reused_token() {
         (Status::Canceled, "CANCELED"),
     ];
     for (_, step) in steps {
-        Mock::given(method("POST"))
-            .and(path(STATUS_PATH))
-            .and(header_is("authorization", "Bearer tok-1"))
+        let call = on("POST", STATUS_PATH)
+            .and(bearer("tok-1"))
             .and(header_is("content-type", "application/json"))
-            .and(body_json(json!({"status": step})))
-            .respond_with(ok(step))
-            .expect(1)
-            .mount(&server)
-            .await;
+            .and(body_json(json!({"status": step})));
+        mount(&server, call, ok(step), 1).await;
     }
     let (payco, stats) = connector(&server);
     for (status, _) in steps {
         let case = Case::new(status, IMP_UID).with_shipment("cj", "6123");
-        assert_eq!(deliver(&payco, &case).await, Outcome::Done, "{status}");
+        assert_eq!(case.deliver(&payco).await, Outcome::Done, "{status}");
     }
     let calls = requests_to(&server, STATUS_PATH).await;
     let bodies: Vec<_> = calls.iter().map(json_body).collect();
@@ -111,30 +120,21 @@ async fn every_mapped_status_is_sent_with_one_reused_token() {
 async fn item_scope_and_cancel_reasons_are_not_sent() {
     let server = MockServer::start().await;
     mount_token(&server, "tok-1", 1).await;
-    Mock::given(method("POST"))
-        .and(path(STATUS_PATH))
-        .and(body_json(json!({"status": "CANCELED"})))
-        .respond_with(ok("CANCELED"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let cancel_call = on("POST", STATUS_PATH).and(body_json(json!({"status": "CANCELED"})));
+    mount(&server, cancel_call, ok("CANCELED"), 1).await;
     let (payco, _) = connector(&server);
     let mut case = Case::new(Status::Canceled, IMP_UID)
         .with_item("L1", None)
         .with_item("L2", None)
         .scoped_to(&["L2"]);
     case.order.cancel = cancel(Some("SOLD_OUT"));
-    assert_eq!(deliver(&payco, &case).await, Outcome::Done);
+    assert_eq!(case.deliver(&payco).await, Outcome::Done);
 }
 
 #[tokio::test]
 async fn unsupported_statuses_send_nothing() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    expect_no_requests(&server).await;
     let (payco, _) = connector(&server);
     for status in [
         Status::Placed,
@@ -144,7 +144,7 @@ async fn unsupported_statuses_send_nothing() {
         Status::Returned,
         Status::Exchanged,
     ] {
-        let outcome = deliver(&payco, &Case::new(status, IMP_UID)).await;
+        let outcome = Case::new(status, IMP_UID).deliver(&payco).await;
         assert!(
             matches!(outcome, Outcome::Unsupported { .. }),
             "{status}: {outcome:?}"
@@ -156,23 +156,14 @@ async fn unsupported_statuses_send_nothing() {
 async fn a_token_with_under_a_minute_left_is_replaced_before_the_next_call() {
     let server = MockServer::start().await;
     // The server's clock says 30 s remain: usable for this call, due for the next.
-    Mock::given(method("POST"))
-        .and(path("/users/getToken"))
-        .respond_with(token_answer("tok-short", 30))
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(STATUS_PATH))
-        .and(header_is("authorization", "Bearer tok-short"))
-        .respond_with(ok("DELIVERY_START"))
-        .expect(2)
-        .mount(&server)
-        .await;
+    let short = token_answer("tok-short", 30);
+    mount(&server, on("POST", "/users/getToken"), short, 2).await;
+    let call = on("POST", STATUS_PATH).and(bearer("tok-short"));
+    mount(&server, call, ok("DELIVERY_START"), 2).await;
     let (payco, stats) = connector(&server);
     let case = Case::new(Status::Dispatched, IMP_UID);
-    assert_eq!(deliver(&payco, &case).await, Outcome::Done);
-    assert_eq!(deliver(&payco, &case).await, Outcome::Done);
+    assert_eq!(case.deliver(&payco).await, Outcome::Done);
+    assert_eq!(case.deliver(&payco).await, Outcome::Done);
     assert_eq!(stats.token_refreshes(), 2);
 }
 
@@ -186,35 +177,22 @@ pub(crate) async fn mount_rotating_tokens(server: &MockServer) {
         .expect(1)
         .mount(server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/users/getToken"))
-        .respond_with(token_answer("tok-2", 1800))
-        .expect(1)
-        .mount(server)
-        .await;
+    let tok_2 = token_answer("tok-2", 1800);
+    mount(server, on("POST", "/users/getToken"), tok_2, 1).await;
 }
 
 #[tokio::test]
 async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
     let server = MockServer::start().await;
     mount_rotating_tokens(&server).await;
-    Mock::given(method("POST"))
-        .and(path(STATUS_PATH))
-        .and(header_is("authorization", "Bearer tok-1"))
-        .respond_with(ResponseTemplate::new(401))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(STATUS_PATH))
-        .and(header_is("authorization", "Bearer tok-2"))
-        .and(body_json(json!({"status": "CANCELED"})))
-        .respond_with(ok("CANCELED"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let refused = on("POST", STATUS_PATH).and(bearer("tok-1"));
+    mount(&server, refused, ResponseTemplate::new(401), 1).await;
+    let renewed = on("POST", STATUS_PATH)
+        .and(bearer("tok-2"))
+        .and(body_json(json!({"status": "CANCELED"})));
+    mount(&server, renewed, ok("CANCELED"), 1).await;
     let (payco, stats) = connector(&server);
-    let outcome = deliver(&payco, &Case::new(Status::Canceled, IMP_UID)).await;
+    let outcome = Case::new(Status::Canceled, IMP_UID).deliver(&payco).await;
     assert_eq!(outcome, Outcome::Done);
     assert_eq!(stats.token_refreshes(), 2);
 }
@@ -223,17 +201,9 @@ async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
 async fn refused_twice_is_auth() {
     let server = MockServer::start().await;
     mount_rotating_tokens(&server).await;
-    Mock::given(method("POST"))
-        .and(path(STATUS_PATH))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"code": -1, "message": "Unauthorized", "response": null})),
-        )
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount(&server, on("POST", STATUS_PATH), unauthorized(), 2).await;
     let (payco, _) = connector(&server);
-    let outcome = deliver(&payco, &Case::new(Status::Canceled, IMP_UID)).await;
+    let outcome = Case::new(Status::Canceled, IMP_UID).deliver(&payco).await;
     assert_eq!(
         outcome,
         Outcome::Auth(RemoteError::new(Some("-1"), "Unauthorized"))
@@ -249,29 +219,19 @@ async fn refused_twice_is_auth() {
 async fn outcome_for(answer: ResponseTemplate) -> Outcome {
     let server = MockServer::start().await;
     mount_token(&server, "tok-1", 1).await;
-    Mock::given(method("POST"))
-        .and(path(STATUS_PATH))
-        .respond_with(answer)
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount(&server, on("POST", STATUS_PATH), answer, 1).await;
     let (payco, _) = connector(&server);
-    deliver(&payco, &Case::new(Status::Completed, IMP_UID)).await
+    Case::new(Status::Completed, IMP_UID).deliver(&payco).await
 }
 
 #[tokio::test]
 async fn remote_refusals_are_rejected_with_code_and_message() {
-    let refused = ResponseTemplate::new(200).set_body_json(
-        json!({"code": -1, "message": "존재하지 않는 결제정보입니다", "response": null}),
-    );
     assert_eq!(
-        outcome_for(refused).await,
+        outcome_for(no_such_payment()).await,
         Outcome::Rejected(RemoteError::new(Some("-1"), "존재하지 않는 결제정보입니다"))
     );
-    let missing = ResponseTemplate::new(404)
-        .set_body_json(json!({"code": 1, "message": "imp_uid not found", "response": null}));
     assert_eq!(
-        outcome_for(missing).await,
+        outcome_for(imp_uid_not_found()).await,
         Outcome::Rejected(RemoteError::new(Some("1"), "imp_uid not found"))
     );
 }
@@ -301,20 +261,11 @@ async fn rate_limits_and_server_errors_are_retried() {
 async fn a_timeout_is_retried() {
     let server = MockServer::start().await;
     mount_token(&server, "tok-1", 1).await;
-    Mock::given(method("POST"))
-        .and(path(STATUS_PATH))
-        .respond_with(ok("DELIVERY_START").set_delay(Duration::from_secs(2)))
-        .mount(&server)
-        .await;
+    let slow = ok("DELIVERY_START").set_delay(Duration::from_secs(2));
+    mount(&server, on("POST", STATUS_PATH), slow, ..).await;
     let (deps, _) = deps_with_timeout(Duration::from_millis(300));
-    let payco = PortonePayco::new(
-        channel(),
-        server.uri(),
-        Secret::new("key-1"),
-        Secret::new("secret-1"),
-        deps,
-    );
-    let outcome = deliver(&payco, &Case::new(Status::Dispatched, IMP_UID)).await;
+    let payco = build(&server, deps);
+    let outcome = Case::new(Status::Dispatched, IMP_UID).deliver(&payco).await;
     assert!(
         matches!(outcome, Outcome::Retry { rate_limited: false, ref error, .. } if error.code.as_deref() == Some("timeout")),
         "{outcome:?}"
@@ -339,20 +290,10 @@ async fn token_failures_are_auth_or_retry_and_never_show_secrets() {
     ];
     for (answer, expected) in cases {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/users/getToken"))
-            .respond_with(answer)
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path(STATUS_PATH))
-            .respond_with(ok("CANCELED"))
-            .expect(0)
-            .mount(&server)
-            .await;
+        mount(&server, on("POST", "/users/getToken"), answer, 1).await;
+        mount(&server, on("POST", STATUS_PATH), ok("CANCELED"), 0).await;
         let (payco, _) = connector(&server);
-        let outcome = deliver(&payco, &Case::new(Status::Canceled, IMP_UID)).await;
+        let outcome = Case::new(Status::Canceled, IMP_UID).deliver(&payco).await;
         assert_eq!(outcome.kind().as_str(), expected, "{outcome:?}");
         let error = outcome.error().unwrap();
         let shown = format!("{error:?}");

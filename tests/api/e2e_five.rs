@@ -2,15 +2,20 @@
 //! endpoint: exactly the calls each one receives for `dispatched`, then `completed`,
 //! and a card-paid order's `canceled`, and the state recorded per channel.
 
-use crate::channel_base::{ok_order, GRANT_1};
+use crate::channel_base::{
+    accept_edits, dispatched as dispatch_form, edit as base_edit, granted, refresh, GRANT_1, TOKEN,
+};
 use crate::channel_imweb::{mount_token as mount_imweb_token, success};
 use crate::channel_payco::{mount_token as mount_payco_token, ok as payco_ok};
-use crate::channel_youcan::{GRANT, OK};
+use crate::channel_youcan::{
+    granted as youcan_granted, mount_refresh, ok as youcan_ok, put as youcan_call, puts,
+};
 use crate::e2e_support::*;
 use crate::e2e_wizcommerce::{assert_valid, request_validator};
 use crate::helpers::*;
+use crate::mocks::{assert_requests, mount, on, Expect, Seen};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const TRACKING: &str = "JD014600006281";
@@ -26,55 +31,31 @@ struct Servers {
 async fn servers() -> Servers {
     let payco = MockServer::start().await;
     mount_payco_token(&payco, "tok-1", 1).await;
-    Mock::given(method("POST"))
-        .and(path_regex("^/payco/orders/status/"))
-        .respond_with(|request: &Request| {
-            let body: Value = request.body_json().unwrap();
-            payco_ok(body["status"].as_str().unwrap())
-        })
-        .mount(&payco)
-        .await;
+    let status_calls = Mock::given(method("POST")).and(path_regex("^/payco/orders/status/"));
+    let echo_status = |request: &Request| {
+        let body: Value = request.body_json().unwrap();
+        payco_ok(body["status"].as_str().unwrap())
+    };
+    mount(&payco, status_calls, echo_status, ..).await;
 
     let imweb = MockServer::start().await;
     mount_imweb_token(&imweb, "tok-1", 1).await;
-    Mock::given(method("PATCH"))
-        .and(path_regex("^/v2/shop/orders/"))
-        .respond_with(success())
-        .mount(&imweb)
-        .await;
+    let patches = Mock::given(method("PATCH")).and(path_regex("^/v2/shop/orders/"));
+    mount(&imweb, patches, success(), ..).await;
 
     let youcan = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT))
-        .expect(0)
-        .mount(&youcan)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path_regex("^/orders/"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(OK))
-        .mount(&youcan)
-        .await;
+    mount_refresh(&youcan, youcan_granted(), 0).await;
+    let status_calls = puts().and(path_regex("^/orders/"));
+    mount(&youcan, status_calls, youcan_ok(), ..).await;
 
     let base = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/1/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT_1))
-        .expect(1)
-        .mount(&base)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/1/orders/edit_status"))
-        .respond_with(ok_order())
-        .mount(&base)
-        .await;
+    mount(&base, on("POST", TOKEN), granted(GRANT_1), 1).await;
+    accept_edits(&base).await;
 
     let wiz = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .and(path_regex("^/v1/orders/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "data": {} })))
-        .mount(&wiz)
-        .await;
+    let patches = Mock::given(method("PATCH")).and(path_regex("^/v1/orders/"));
+    let accepted = ResponseTemplate::new(200).set_body_json(json!({ "data": {} }));
+    mount(&wiz, patches, accepted, ..).await;
     Servers {
         payco,
         imweb,
@@ -129,10 +110,7 @@ fn payco_status(n: u32, status: &str) -> Expect {
 }
 
 fn youcan_put(n: u32, route: &str, body: Value) -> Expect {
-    Expect::new("PUT", format!("/orders/{}/{route}", youcan_id(n)))
-        .bearer("cfg-access")
-        .header("accept", "application/json")
-        .json(body)
+    youcan_call(&youcan_id(n), route, "cfg-access", body)
 }
 
 #[tokio::test]
@@ -213,27 +191,11 @@ async fn five_marketplaces_get_exactly_their_calls() {
         ],
     );
     let comment = format!("[配送業者]DHL [送り状番号]{TRACKING}");
-    let edit = |item: &str, token: &str, status: &str, comment: Option<&str>| {
-        let mut form = vec![("order_item_id", item), ("status", status)];
-        form.extend(comment.map(|c| ("add_comment", c)));
-        Expect::new("POST", "/1/orders/edit_status")
-            .bearer(token)
-            .form(&form)
-    };
+    let edit = |item| base_edit("access-1", &dispatch_form(item, &comment));
     let base_calls = base.next().await;
     assert_requests(
         &base_calls,
-        &[
-            Expect::new("POST", "/1/oauth/token").form(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", "base-client"),
-                ("client_secret", "base-secret-xyz"),
-                ("refresh_token", "cfg-refresh"),
-                ("redirect_uri", "https://seller.example/base/callback"),
-            ]),
-            edit("123", "access-1", "dispatched", Some(&comment)),
-            edit("124", "access-1", "dispatched", Some(&comment)),
-        ],
+        &[refresh("cfg-refresh"), edit("123"), edit("124")],
     );
     assert!(base_calls[0].headers.get("authorization").is_none());
     assert_requests(&wiz.next().await, &[]);

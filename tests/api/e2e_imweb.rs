@@ -1,13 +1,13 @@
 //! imweb through the whole daemon: signed event in, mock imweb API v2, and what
 //! `GET /admin/orders/{id}` records for every documented answer.
 
-use crate::channel_imweb::{body_code, mount_token, success, token_answer};
+use crate::channel_imweb::{body_code, failed_line, mount_token, success, token_answer};
 use crate::e2e_support::*;
+use crate::mocks::{assert_requests, mount, on, on_path, requests, Expect};
 use crate::scripted::Scripted;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 fn orders_path(order_no: &str, step: &str) -> String {
     format!("/v2/shop/orders/{order_no}/{step}")
@@ -71,12 +71,8 @@ fn case(
 async fn every_documented_answer_is_recorded() {
     let server = MockServer::start().await;
     mount_token(&server, "tok-1", 1).await;
-    let partly_failed = ResponseTemplate::new(200).set_body_json(json!({
-        "msg": "SUCCESS", "code": 200, "data": {"success": ["202611220102"], "failed": [{
-            "order_no": "202611220102",
-            "prod_order_list": [{"prod_order_no": "P-202", "msg": "품절", "detail_msg": "재고 없음"}]
-        }]}
-    }));
+    let order_no = "202611220102";
+    let partly_failed = failed_line(order_no, &[order_no], "P-202", "품절", "재고 없음");
     let two_items = json!({
         "items": [{"id": "L1", "status": "preparing"}, {"id": "L2", "status": "preparing"}],
         "links": [{"channel": IMWEB, "order_id": "202611220102", "items": {"L1": "P-201", "L2": "P-202"}}],
@@ -173,11 +169,8 @@ async fn every_documented_answer_is_recorded() {
         ),
     ];
     for case in &cases {
-        Mock::given(method("PATCH"))
-            .and(path(orders_path(case.order_no, case.step)))
-            .respond_with(case.script.clone())
-            .mount(&server)
-            .await;
+        let patch = on("PATCH", orders_path(case.order_no, case.step));
+        mount(&server, patch, case.script.clone(), ..).await;
     }
     let app = spawn_e2e(vec![(IMWEB, imweb_channel(&server.uri()))], |_| {}).await;
     for case in &cases {
@@ -235,7 +228,7 @@ async fn every_documented_answer_is_recorded() {
     }
     assert_outbox_empty(&app).await;
 
-    let requests = server.received_requests().await.unwrap();
+    let requests = requests(&server).await;
     assert_requests(&on_path(&requests, "/v2/auth"), &[auth()]);
     for case in &cases {
         let expected: Vec<_> = (0..case.calls)
@@ -258,28 +251,21 @@ async fn refused_tokens_are_replaced_and_the_calls_done() {
         vec![token_answer("tok-1"), token_answer("tok-2")],
         token_answer("tok-3"),
     );
-    Mock::given(method("GET"))
-        .and(path("/v2/auth"))
-        .respond_with(tokens.clone())
-        .mount(&server)
-        .await;
+    mount(&server, on("GET", "/v2/auth"), tokens.clone(), ..).await;
     let first = Scripted::new(vec![ResponseTemplate::new(401)], success());
     let second = Scripted::new(vec![body_code(-2, "ACCESS TOKEN EXPIRED")], success());
     for (order_no, script) in [("202611220201", &first), ("202611220202", &second)] {
-        Mock::given(method("PATCH"))
-            .and(path(orders_path(order_no, "deposit")))
-            .respond_with(script.clone())
-            .mount(&server)
-            .await;
+        let deposit = on("PATCH", orders_path(order_no, "deposit"));
+        mount(&server, deposit, script.clone(), ..).await;
     }
     let app = spawn_e2e(vec![(IMWEB, imweb_channel(&server.uri()))], |_| {}).await;
     post_accepted(&app, &linked("T1", "paid", "202611220201", json!({}))).await;
-    expect_sync(&app, "T1", IMWEB, ("paid", "done"), "done", Value::Null, 1).await;
+    expect_done(&app, "T1", IMWEB, "paid").await;
     post_accepted(&app, &linked("T2", "paid", "202611220202", json!({}))).await;
-    expect_sync(&app, "T2", IMWEB, ("paid", "done"), "done", Value::Null, 1).await;
+    expect_done(&app, "T2", IMWEB, "paid").await;
     let deposit = |order_no, token| patch(order_no, "deposit", token, json!({}));
     assert_requests(
-        &server.received_requests().await.unwrap(),
+        &requests(&server).await,
         &[
             auth(),
             deposit("202611220201", "tok-1"),

@@ -2,13 +2,14 @@
 //! third with its own tracking number. imweb gets one PATCH per `prod_order_no` and BASE
 //! one `edit_status` per `order_item_id`, for the lines that moved and no others.
 
-use crate::channel_base::ok_order;
-use crate::channel_imweb::{mount_token, success};
+use crate::channel_base::{dispatched, edit};
+use crate::channel_imweb::success;
 use crate::e2e_support::*;
 use crate::helpers::*;
+use crate::mocks::{assert_requests, Expect, Seen};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer};
+use wiremock::matchers::{method, path_regex};
+use wiremock::Mock;
 
 fn send(prod_order_no: &str, parcel_code: &str, invoice_no: &str) -> Expect {
     Expect::new("PATCH", "/v2/shop/orders/202611230001/send")
@@ -20,13 +21,7 @@ fn send(prod_order_no: &str, parcel_code: &str, invoice_no: &str) -> Expect {
 }
 
 fn dispatch(order_item_id: &str, comment: &str) -> Expect {
-    Expect::new("POST", "/1/orders/edit_status")
-        .bearer("cfg-access")
-        .form(&[
-            ("order_item_id", order_item_id),
-            ("status", "dispatched"),
-            ("add_comment", comment),
-        ])
+    edit("cfg-access", &dispatched(order_item_id, comment))
 }
 
 fn lines(statuses: [&str; 3]) -> Value {
@@ -40,43 +35,15 @@ fn lines(statuses: [&str; 3]) -> Value {
 
 async fn both_done(app: &TestApp, status: &str) {
     for channel in [IMWEB, BASE] {
-        expect_sync(
-            app,
-            "2001",
-            channel,
-            (status, "done"),
-            "done",
-            Value::Null,
-            1,
-        )
-        .await;
+        expect_done(app, "2001", channel, status).await;
     }
     assert_outbox_empty(app).await;
 }
 
 #[tokio::test]
 async fn only_the_dispatched_lines_are_sent() {
-    let imweb = MockServer::start().await;
-    mount_token(&imweb, "tok-1", 1).await;
-    Mock::given(method("PATCH"))
-        .and(path_regex("^/v2/shop/orders/"))
-        .respond_with(success())
-        .mount(&imweb)
-        .await;
-    let base = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/1/orders/edit_status"))
-        .respond_with(ok_order())
-        .mount(&base)
-        .await;
-    let app = spawn_e2e(
-        vec![
-            (IMWEB, imweb_channel(&imweb.uri())),
-            (BASE, base_channel(&base.uri(), Some("cfg-access"))),
-        ],
-        |_| {},
-    )
-    .await;
+    let patches = Mock::given(method("PATCH")).and(path_regex("^/v2/shop/orders/"));
+    let (imweb, base, app) = imweb_and_base(patches, success()).await;
     let (mut imweb_seen, mut base_seen) = (Seen::new(&imweb), Seen::new(&base));
 
     // Paid, three lines: imweb's deposit for the whole order; BASE has no such status.
@@ -87,16 +54,7 @@ async fn only_the_dispatched_lines_are_sent() {
     ]);
     let paid = json!({ "items": lines(["paid"; 3]), "links": links });
     post_accepted(&app, &event_with("2001", "paid", 0, paid)).await;
-    expect_sync(
-        &app,
-        "2001",
-        IMWEB,
-        ("paid", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
+    expect_done(&app, "2001", IMWEB, "paid").await;
     let no_paid = "BASE has no status for paid: it only moves an order from ordered to dispatched or cancelled";
     let error = json!({ "code": null, "message": no_paid });
     expect_sync(

@@ -1,12 +1,14 @@
 //! PortOne PAYCO through the whole daemon: signed event in, mock iamport API, and what
 //! `GET /admin/orders/{id}` records for every documented answer.
 
-use crate::channel_payco::{mount_rotating_tokens, mount_token, ok};
+use crate::channel_payco::{
+    imp_uid_not_found, mount_rotating_tokens, mount_token, no_such_payment, ok, unauthorized,
+};
 use crate::e2e_support::*;
+use crate::mocks::{assert_requests, bearer, mount, on, on_path, requests, Expect};
 use crate::scripted::Scripted;
 use serde_json::{json, Value};
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 fn status_path(imp_uid: &str) -> String {
     format!("/payco/orders/status/{imp_uid}")
@@ -33,11 +35,7 @@ fn get_token() -> Expect {
 }
 
 async fn mount_status(server: &MockServer, imp_uid: &str, script: &Scripted) {
-    Mock::given(method("POST"))
-        .and(path(status_path(imp_uid)))
-        .respond_with(script.clone())
-        .mount(server)
-        .await;
+    mount(server, on("POST", status_path(imp_uid)), script.clone(), ..).await;
 }
 
 /// Five orders, one answer each, in one daemon sharing one token.
@@ -46,11 +44,7 @@ async fn every_documented_answer_is_recorded() {
     let server = MockServer::start().await;
     mount_token(&server, "tok-1", 1).await;
     let done = ok("PURCHASE_DECISION");
-    let refused = ResponseTemplate::new(200).set_body_json(
-        json!({"code": -1, "message": "존재하지 않는 결제정보입니다", "response": null}),
-    );
-    let missing = ResponseTemplate::new(404)
-        .set_body_json(json!({"code": 1, "message": "imp_uid not found", "response": null}));
+    let (refused, missing) = (no_such_payment(), imp_uid_not_found());
     let down = ResponseTemplate::new(503).set_body_string("maintenance");
     let limited = ResponseTemplate::new(429).insert_header("Retry-After", "2");
     let cases = [
@@ -138,7 +132,7 @@ async fn every_documented_answer_is_recorded() {
     }
     assert_outbox_empty(&app).await;
 
-    let requests = server.received_requests().await.unwrap();
+    let requests = requests(&server).await;
     assert_requests(&on_path(&requests, "/users/getToken"), &[get_token()]);
     for ((_, imp_uid, script), calls) in cases.iter().zip([1, 1, 1, 2, 2]) {
         let expected: Vec<_> = (0..calls)
@@ -155,18 +149,9 @@ async fn a_401_refreshes_the_token_and_the_call_is_done() {
     let server = MockServer::start().await;
     mount_rotating_tokens(&server).await;
     let imp_uid = "imp_200000000001";
-    Mock::given(method("POST"))
-        .and(path(status_path(imp_uid)))
-        .and(header("authorization", "Bearer tok-1"))
-        .respond_with(ResponseTemplate::new(401))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(status_path(imp_uid)))
-        .and(header("authorization", "Bearer tok-2"))
-        .respond_with(ok("DELIVERY_START"))
-        .mount(&server)
-        .await;
+    let calls = |token| on("POST", status_path(imp_uid)).and(bearer(token));
+    mount(&server, calls("tok-1"), ResponseTemplate::new(401), ..).await;
+    mount(&server, calls("tok-2"), ok("DELIVERY_START"), ..).await;
     let app = spawn_e2e(vec![(PAYCO, payco_channel(&server.uri()))], |_| {}).await;
     let body = event_with(
         "R1",
@@ -178,16 +163,7 @@ async fn a_401_refreshes_the_token_and_the_call_is_done() {
         }),
     );
     post_accepted(&app, &body).await;
-    let order = expect_sync(
-        &app,
-        "R1",
-        PAYCO,
-        ("dispatched", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
+    let order = expect_done(&app, "R1", PAYCO, "dispatched").await;
     assert_eq!(delivery_history(&order, PAYCO), [(1, "done".to_string())]);
     let start = |token| {
         Expect::new("POST", status_path(imp_uid))
@@ -195,7 +171,7 @@ async fn a_401_refreshes_the_token_and_the_call_is_done() {
             .json(json!({ "status": "DELIVERY_START" }))
     };
     assert_requests(
-        &server.received_requests().await.unwrap(),
+        &requests(&server).await,
         &[get_token(), start("tok-1"), get_token(), start("tok-2")],
     );
     app.stop().await;
@@ -206,11 +182,7 @@ async fn refused_after_a_refresh_is_auth_and_the_task_is_kept() {
     let server = MockServer::start().await;
     mount_rotating_tokens(&server).await;
     let imp_uid = "imp_300000000001";
-    let script = Scripted::new(
-        vec![],
-        ResponseTemplate::new(401)
-            .set_body_json(json!({"code": -1, "message": "Unauthorized", "response": null})),
-    );
+    let script = Scripted::new(vec![], unauthorized());
     mount_status(&server, imp_uid, &script).await;
     let app = spawn_e2e(vec![(PAYCO, payco_channel(&server.uri()))], |_| {}).await;
     post_accepted(&app, &completed("A1", imp_uid)).await;
@@ -247,16 +219,7 @@ async fn a_429_without_retry_after_still_waits() {
         0,
     )
     .await;
-    let order = expect_sync(
-        &app,
-        "L1",
-        PAYCO,
-        ("completed", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
+    let order = expect_done(&app, "L1", PAYCO, "completed").await;
     let history = delivery_history(&order, PAYCO);
     assert_eq!(
         history,

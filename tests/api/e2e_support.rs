@@ -1,15 +1,18 @@
 //! Shared by the `e2e_*` tests: the five marketplaces configured in code against
 //! wiremock servers (with the credentials the connector tests' mock helpers expect),
-//! linked canonical events, exact-request checks and what the admin API shows.
+//! linked canonical events and what the admin API shows.
 
+use crate::channel_base::accept_edits;
+use crate::channel_imweb::mount_token as mount_imweb_token;
 use crate::helpers::*;
+use crate::mocks::mount;
 use ordersync::config::{ChannelConfig, ChannelSettings, Config};
 use ordersync::domain::ChannelKind;
 use ordersync::secret::Secret;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use wiremock::{MockServer, Request};
+use wiremock::{MockBuilder, MockServer, Respond};
 
 pub const PAYCO: &str = "payco";
 pub const IMWEB: &str = "imweb-kr";
@@ -131,6 +134,28 @@ pub async fn post_accepted(app: &TestApp, body: &Value) {
     assert_eq!(status, 202, "{answer}");
 }
 
+/// imweb (token `tok-1`, the PATCHes `patches` answered with `answer`) and BASE (access
+/// token `cfg-access`, every edit accepted), and the daemon with both.
+pub async fn imweb_and_base(
+    patches: MockBuilder,
+    answer: impl Respond + 'static,
+) -> (MockServer, MockServer, TestApp) {
+    let imweb = MockServer::start().await;
+    mount_imweb_token(&imweb, "tok-1", 1).await;
+    mount(&imweb, patches, answer, ..).await;
+    let base = MockServer::start().await;
+    accept_edits(&base).await;
+    let app = spawn_e2e(
+        vec![
+            (IMWEB, imweb_channel(&imweb.uri())),
+            (BASE, base_channel(&base.uri(), Some("cfg-access"))),
+        ],
+        |_| {},
+    )
+    .await;
+    (imweb, base, app)
+}
+
 /// Waits until `channel` on the order shows `state` for a change to `status`, then
 /// checks the rest of what the admin API shows for it; returns the whole order.
 pub async fn expect_sync(
@@ -160,6 +185,12 @@ pub async fn expect_sync(
     order
 }
 
+/// `expect_sync` for a change to `status` done at the first attempt.
+pub async fn expect_done(app: &TestApp, order_id: &str, channel: &str, status: &str) -> Value {
+    let done = (status, "done");
+    expect_sync(app, order_id, channel, done, "done", Value::Null, 1).await
+}
+
 /// `{"code": .., "message": ..}` as the admin API shows a remote error.
 pub fn remote(code: &str, message: &str) -> Value {
     json!({ "code": code, "message": message })
@@ -185,132 +216,4 @@ pub fn delivery_history(order: &Value, channel: &str) -> Vec<(u64, String)> {
 pub async fn assert_outbox_empty(app: &TestApp) {
     let left = app.deliveries("").await;
     assert!(left.is_empty(), "tasks left: {left:#?}");
-}
-
-/// Requests a server received, read in steps: each `next` returns only the new ones.
-pub struct Seen<'a> {
-    server: &'a MockServer,
-    count: usize,
-}
-
-impl<'a> Seen<'a> {
-    pub fn new(server: &'a MockServer) -> Self {
-        Self { server, count: 0 }
-    }
-
-    pub async fn next(&mut self) -> Vec<Request> {
-        let all = self.server.received_requests().await.unwrap();
-        let new = all[self.count..].to_vec();
-        self.count = all.len();
-        new
-    }
-}
-
-pub enum Body {
-    Empty,
-    Json(Value),
-    Form(Vec<(String, String)>),
-}
-
-/// One request exactly as it must arrive.
-pub struct Expect {
-    method: &'static str,
-    path: String,
-    query: Option<String>,
-    headers: Vec<(&'static str, String)>,
-    body: Body,
-}
-
-impl Expect {
-    pub fn new(method: &'static str, path: impl Into<String>) -> Self {
-        Self {
-            method,
-            path: path.into(),
-            query: None,
-            headers: Vec::new(),
-            body: Body::Empty,
-        }
-    }
-
-    pub fn query(mut self, query: &str) -> Self {
-        self.query = Some(query.to_string());
-        self
-    }
-
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    pub fn bearer(self, token: &str) -> Self {
-        self.header("authorization", format!("Bearer {token}"))
-    }
-
-    pub fn json(mut self, body: Value) -> Self {
-        self.body = Body::Json(body);
-        self.header("content-type", "application/json")
-    }
-
-    pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
-        self.body = Body::Form(
-            fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        );
-        self.header("content-type", "application/x-www-form-urlencoded")
-    }
-
-    fn check(&self, request: &Request, at: usize) {
-        let what = format!("request {at}: {} {}", request.method, request.url);
-        assert_eq!(request.method.as_str(), self.method, "{what}");
-        assert_eq!(request.url.path(), self.path, "{what}");
-        assert_eq!(request.url.query(), self.query.as_deref(), "{what}");
-        let agent = header_value(request, "user-agent");
-        assert!(agent.starts_with("ordersync/"), "{what}: {agent}");
-        for (name, value) in &self.headers {
-            assert_eq!(header_value(request, name), value, "{what}: {name}");
-        }
-        match &self.body {
-            Body::Empty => assert!(request.body.is_empty(), "{what}: unexpected body"),
-            Body::Json(body) => {
-                let sent: Value = serde_json::from_slice(&request.body).expect("a JSON body");
-                assert_eq!(&sent, body, "{what}");
-            }
-            Body::Form(fields) => {
-                let sent: Vec<(String, String)> =
-                    serde_urlencoded::from_bytes(&request.body).expect("a form body");
-                assert_eq!(&sent, fields, "{what}");
-            }
-        }
-    }
-}
-
-fn header_value<'a>(request: &'a Request, name: &str) -> &'a str {
-    request
-        .headers
-        .get(name)
-        .map(|v| v.to_str().unwrap())
-        .unwrap_or_else(|| panic!("no {name} header on {} {}", request.method, request.url))
-}
-
-/// Exactly these requests, in this order.
-pub fn assert_requests(actual: &[Request], expected: &[Expect]) {
-    let shown: Vec<String> = actual
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.url))
-        .collect();
-    assert_eq!(actual.len(), expected.len(), "requests: {shown:#?}");
-    for (at, (request, expect)) in actual.iter().zip(expected).enumerate() {
-        expect.check(request, at);
-    }
-}
-
-/// The requests to one path, in arrival order.
-pub fn on_path(requests: &[Request], path: &str) -> Vec<Request> {
-    requests
-        .iter()
-        .filter(|r| r.url.path() == path)
-        .cloned()
-        .collect()
 }

@@ -1,14 +1,13 @@
 //! A new tracking number on a dispatched order, through the whole daemon: pushed again
 //! to imweb and BASE, and a still-queued dispatch with the old number is `superseded`.
 
-use crate::channel_base::ok_order;
-use crate::channel_imweb::{mount_token, success};
+use crate::channel_base::{dispatched as dispatch_form, edit};
+use crate::channel_imweb::success;
 use crate::e2e_support::*;
-use crate::helpers::*;
+use crate::mocks::{assert_requests, on, requests, Expect, Seen};
 use crate::scripted::Scripted;
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 const ORDER_NO: &str = "202611240001";
 const SEND: &str = "/v2/shop/orders/202611240001/send";
@@ -21,13 +20,7 @@ fn send(invoice_no: &str) -> Expect {
 
 fn dispatch(tracking: &str) -> Expect {
     let comment = format!("[配送業者]EMS [送り状番号]{tracking}");
-    Expect::new("POST", "/1/orders/edit_status")
-        .bearer("cfg-access")
-        .form(&[
-            ("order_item_id", "601"),
-            ("status", "dispatched"),
-            ("add_comment", &comment),
-        ])
+    edit("cfg-access", &dispatch_form("601", &comment))
 }
 
 fn dispatched(at: i64, tracking: &str) -> Value {
@@ -45,32 +38,6 @@ fn dispatched(at: i64, tracking: &str) -> Value {
     )
 }
 
-/// imweb answering `script` on `send`, BASE accepting everything.
-async fn start(script: &Scripted) -> (MockServer, MockServer, TestApp) {
-    let imweb = MockServer::start().await;
-    mount_token(&imweb, "tok-1", 1).await;
-    Mock::given(method("PATCH"))
-        .and(path(SEND))
-        .respond_with(script.clone())
-        .mount(&imweb)
-        .await;
-    let base = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/1/orders/edit_status"))
-        .respond_with(ok_order())
-        .mount(&base)
-        .await;
-    let app = spawn_e2e(
-        vec![
-            (IMWEB, imweb_channel(&imweb.uri())),
-            (BASE, base_channel(&base.uri(), Some("cfg-access"))),
-        ],
-        |_| {},
-    )
-    .await;
-    (imweb, base, app)
-}
-
 fn auth() -> Expect {
     Expect::new("GET", "/v2/auth").query("key=api-key-1&secret=secret-key-1")
 }
@@ -78,21 +45,12 @@ fn auth() -> Expect {
 #[tokio::test]
 async fn a_new_tracking_number_is_sent_again() {
     let script = Scripted::new(vec![], success());
-    let (imweb, base, app) = start(&script).await;
+    let (imweb, base, app) = imweb_and_base(on("PATCH", SEND), script.clone()).await;
     let (mut imweb_seen, mut base_seen) = (Seen::new(&imweb), Seen::new(&base));
     for (at, tracking) in [(0, "EE111111111KR"), (10, "EE222222222KR")] {
         post_accepted(&app, &dispatched(at, tracking)).await;
         for channel in [IMWEB, BASE] {
-            expect_sync(
-                &app,
-                "3001",
-                channel,
-                ("dispatched", "done"),
-                "done",
-                Value::Null,
-                1,
-            )
-            .await;
+            expect_done(&app, "3001", channel, "dispatched").await;
         }
         assert_outbox_empty(&app).await;
         let mut imweb_calls = vec![send(tracking)];
@@ -115,7 +73,7 @@ async fn a_new_tracking_number_is_sent_again() {
 async fn a_queued_dispatch_with_the_old_number_is_superseded() {
     let unavailable = ResponseTemplate::new(503).set_body_string("점검 중");
     let script = Scripted::new(vec![unavailable], success());
-    let (imweb, base, app) = start(&script).await;
+    let (imweb, base, app) = imweb_and_base(on("PATCH", SEND), script.clone()).await;
 
     post_accepted(&app, &dispatched(0, "EE111111111KR")).await;
     let busy = remote("http_503", "점검 중");
@@ -129,39 +87,12 @@ async fn a_queued_dispatch_with_the_old_number_is_superseded() {
         1,
     )
     .await;
-    expect_sync(
-        &app,
-        "3001",
-        BASE,
-        ("dispatched", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
+    expect_done(&app, "3001", BASE, "dispatched").await;
 
     // Replaced while imweb's first dispatch waits for its retry.
     post_accepted(&app, &dispatched(10, "EE222222222KR")).await;
-    let order = expect_sync(
-        &app,
-        "3001",
-        IMWEB,
-        ("dispatched", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
-    expect_sync(
-        &app,
-        "3001",
-        BASE,
-        ("dispatched", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
+    let order = expect_done(&app, "3001", IMWEB, "dispatched").await;
+    expect_done(&app, "3001", BASE, "dispatched").await;
     assert_outbox_empty(&app).await;
 
     let history: Vec<_> = order["history"]
@@ -191,12 +122,12 @@ async fn a_queued_dispatch_with_the_old_number_is_superseded() {
     );
 
     assert_requests(
-        &imweb.received_requests().await.unwrap(),
+        &requests(&imweb).await,
         &[auth(), send("EE111111111KR"), send("EE222222222KR")],
     );
     assert_eq!(script.count(), 2, "the old number is not sent again");
     assert_requests(
-        &base.received_requests().await.unwrap(),
+        &requests(&base).await,
         &[dispatch("EE111111111KR"), dispatch("EE222222222KR")],
     );
     app.stop().await;

@@ -1,13 +1,16 @@
 //! YouCan through the whole daemon: signed event in, mock YouCan admin API, and what
 //! `GET /admin/orders/{id}` records for every documented answer.
 
-use crate::channel_youcan::{GRANT, OK};
+use crate::channel_youcan::{
+    granted, invalid, mount_refresh, not_found, ok, put as youcan_put, puts_with, refresh,
+    unauthenticated,
+};
 use crate::e2e_support::*;
+use crate::mocks::{assert_requests, mount, on, requests, Expect};
 use crate::scripted::Scripted;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 fn uuid(n: u32) -> String {
     format!("5b0f2a1e-0c1d-4e4f-9a7b-3c2d1e0f{n:04}")
@@ -23,30 +26,13 @@ fn linked(order_id: &str, status: &str, remote: &str) -> Value {
 }
 
 fn put(remote: &str, route: &str, token: &str, slug: &str) -> Expect {
-    Expect::new("PUT", format!("/orders/{remote}/{route}"))
-        .bearer(token)
-        .header("accept", "application/json")
-        .json(json!({ "status": slug }))
-}
-
-fn ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_string(OK)
+    youcan_put(remote, route, token, json!({ "status": slug }))
 }
 
 #[tokio::test]
 async fn every_documented_answer_is_recorded() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT))
-        .expect(0)
-        .mount(&server)
-        .await;
-    let not_found = ResponseTemplate::new(404)
-        .set_body_string(r#"{"status":0,"detail":"order not found","meta":[]}"#);
-    let invalid = ResponseTemplate::new(422).set_body_string(
-        r#"{"status":422,"detail":"The given data was invalid.","meta":{"fields":{"status":["The status field is required."]}}}"#,
-    );
+    mount_refresh(&server, granted(), 0).await;
     let limited = ResponseTemplate::new(429).insert_header("Retry-After", "2");
     let down = ResponseTemplate::new(503).set_body_string("down");
     // (order, status, [(route, slug)], answers before OK, final state, error, attempts)
@@ -76,7 +62,7 @@ async fn every_documented_answer_is_recorded() {
             "Y3",
             "delivered",
             vec![("status/shipping", "fulfilled")],
-            vec![not_found],
+            vec![not_found()],
             "rejected",
             remote("http_404", "order not found"),
             1,
@@ -85,7 +71,7 @@ async fn every_documented_answer_is_recorded() {
             "Y4",
             "completed",
             vec![("status", "closed")],
-            vec![invalid],
+            vec![invalid()],
             "rejected",
             remote(
                 "http_422",
@@ -116,11 +102,8 @@ async fn every_documented_answer_is_recorded() {
     for (n, (_, _, routes, answers, ..)) in (1..).zip(&cases) {
         let script = Scripted::new(answers.clone(), ok());
         for (route, _) in routes {
-            Mock::given(method("PUT"))
-                .and(path(format!("/orders/{}/{route}", uuid(n))))
-                .respond_with(script.clone())
-                .mount(&server)
-                .await;
+            let call = on("PUT", format!("/orders/{}/{route}", uuid(n)));
+            mount(&server, call, script.clone(), ..).await;
         }
         scripts.push(script);
     }
@@ -167,7 +150,7 @@ async fn every_documented_answer_is_recorded() {
     }
     assert_outbox_empty(&app).await;
 
-    let requests = server.received_requests().await.unwrap();
+    let requests = requests(&server).await;
     for (n, ((order_id, _, routes, ..), script)) in (1..).zip(cases.iter().zip(&scripts)) {
         let remote = uuid(n);
         let mine: Vec<_> = requests
@@ -192,54 +175,24 @@ async fn every_documented_answer_is_recorded() {
 #[tokio::test]
 async fn a_401_refreshes_and_the_stored_token_outlives_a_restart() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer cfg-access"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_string(r#"{"detail":"Unauthenticated."}"#),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(header("authorization", "Bearer new-access"))
-        .respond_with(ok())
-        .mount(&server)
-        .await;
+    mount(&server, puts_with("cfg-access"), unauthenticated(), ..).await;
+    mount_refresh(&server, granted(), 1).await;
+    mount(&server, puts_with("new-access"), ok(), ..).await;
     let app = spawn_e2e(vec![(YOUCAN, youcan_channel(&server.uri(), false))], |_| {}).await;
     post_accepted(&app, &linked("R1", "preparing", &uuid(1))).await;
-    let order = expect_sync(
-        &app,
-        "R1",
-        YOUCAN,
-        ("preparing", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
+    let order = expect_done(&app, "R1", YOUCAN, "preparing").await;
     assert_eq!(delivery_history(&order, YOUCAN), [(1, "done".to_string())]);
     // After a restart, a later order goes straight out with the stored new token.
     let app = restart(app, vec![(YOUCAN, youcan_channel(&server.uri(), false))]).await;
     post_accepted(&app, &linked("R2", "paid", &uuid(2))).await;
-    expect_sync(&app, "R2", YOUCAN, ("paid", "done"), "done", Value::Null, 1).await;
+    expect_done(&app, "R2", YOUCAN, "paid").await;
 
-    let refresh = Expect::new("POST", "/oauth/token").form(&[
-        ("grant_type", "refresh_token"),
-        ("client_id", "client-1"),
-        ("client_secret", "client-secret-xyz"),
-        ("refresh_token", "cfg-refresh"),
-    ]);
-    let requests = server.received_requests().await.unwrap();
+    let requests = requests(&server).await;
     assert_requests(
         &requests,
         &[
             put(&uuid(1), "status/shipping", "cfg-access", "processing"),
-            refresh,
+            refresh("cfg-refresh"),
             put(&uuid(1), "status/shipping", "new-access", "processing"),
             put(&uuid(2), "status/payment", "new-access", "paid"),
         ],

@@ -26,6 +26,7 @@ mod helpers;
 mod ingest;
 mod logs;
 mod metrics;
+mod mocks;
 mod native;
 mod notify;
 mod ordering;

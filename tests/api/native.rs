@@ -1,17 +1,19 @@
 //! Native Shopify and WooCommerce sources through the whole daemon: vendor signature,
 //! translation, the same durable path, and pushes to linked marketplaces.
 
+use crate::channel_base::{accept_edits, EDIT, TOKEN};
+use crate::channel_imweb::{mount_token, success};
+use crate::e2e_support::{base_channel, imweb_channel};
 use crate::helpers::*;
+use crate::mocks::{form_body, mount, on, requests_to, requests_with};
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use ordersync::config::{
-    ChannelConfig, ChannelSettings, CompletedMeans, LinkRule, SourceConfig, SourceKind,
-};
-use ordersync::domain::{ChannelKind, SourceName};
+use ordersync::config::{ChannelConfig, CompletedMeans, LinkRule, SourceConfig, SourceKind};
+use ordersync::domain::SourceName;
 use ordersync::secret::Secret;
 use serde_json::{json, Value};
 use sha2::Sha256;
-use wiremock::matchers::{body_string_contains, method, path, query_param};
+use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SHOPIFY_SECRET: &str = "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";
@@ -64,6 +66,17 @@ async fn post_shopify(app: &TestApp, topic: &str, event_id: &str, file: &str) ->
     (status, response.json().await.unwrap())
 }
 
+/// `fulfillments/create` (event `ev-f1`): order 5683924041954 shipped with DHL.
+async fn post_fulfillment(app: &TestApp) -> (u16, Value) {
+    let file = "shopify/fulfillments_create.json";
+    post_shopify(app, "fulfillments/create", "ev-f1", file).await
+}
+
+/// `orders/paid` (event `ev-p1`) for order 5683924041954, with its link tags.
+async fn post_paid(app: &TestApp) -> (u16, Value) {
+    post_shopify(app, "orders/paid", "ev-p1", "shopify/orders_paid.json").await
+}
+
 async fn shopify_app(channels: Vec<(&'static str, ChannelConfig)>) -> TestApp {
     spawn_app_with(|c| {
         c.sources
@@ -85,16 +98,9 @@ async fn fulfillment_before_payment_ends_dispatched() {
         c.sources.insert(SourceName::parse("shop").unwrap(), source);
     })
     .await;
-    let (status, body) = post_shopify(
-        &app,
-        "fulfillments/create",
-        "ev-f1",
-        "shopify/fulfillments_create.json",
-    )
-    .await;
+    let (status, body) = post_fulfillment(&app).await;
     assert_eq!(status, 202, "{body}");
-    let (status, body) =
-        post_shopify(&app, "orders/paid", "ev-p1", "shopify/orders_paid.json").await;
+    let (status, body) = post_paid(&app).await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("stale")),
@@ -114,13 +120,7 @@ async fn fulfillment_before_payment_ends_dispatched() {
         .collect();
     assert_eq!(results, vec![json!("accepted"), json!("stale")]);
 
-    let (status, body) = post_shopify(
-        &app,
-        "fulfillments/create",
-        "ev-f1",
-        "shopify/fulfillments_create.json",
-    )
-    .await;
+    let (status, body) = post_fulfillment(&app).await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("duplicate")),
@@ -134,10 +134,11 @@ async fn unhandled_topics_are_acknowledged_and_store_nothing() {
     let app = spawn_app_with(|c| {
         c.sources
             .insert(SourceName::parse("shop").unwrap(), shopify_source());
+        let nowhere = "http://127.0.0.1:9";
         c.channels
-            .insert(channel_name("base-jp"), base("http://127.0.0.1:9"));
+            .insert(channel_name("base-jp"), base_channel(nowhere, None));
         c.channels
-            .insert(channel_name("imweb-kr"), imweb("http://127.0.0.1:9"));
+            .insert(channel_name("imweb-kr"), imweb_channel(nowhere));
     })
     .await;
     let (status, body) =
@@ -152,97 +153,35 @@ async fn unhandled_topics_are_acknowledged_and_store_nothing() {
     app.stop().await;
 }
 
-fn imweb(uri: &str) -> ChannelConfig {
-    ChannelConfig {
-        kind: ChannelKind::Imweb,
-        base_url: uri.to_string(),
-        rate_limit_per_sec: Some(5),
-        rate_limit_per_hour: None,
-        settings: ChannelSettings::Imweb {
-            api_key: Secret::new("im-key"),
-            secret_key: Secret::new("im-secret"),
-            default_reason_code: "INTENT_CHANGED".into(),
-            deliv_fee_method: None,
-        },
-    }
-}
-
-fn base(uri: &str) -> ChannelConfig {
-    ChannelConfig {
-        kind: ChannelKind::Base,
-        base_url: uri.to_string(),
-        rate_limit_per_sec: None,
-        rate_limit_per_hour: Some(5000),
-        settings: ChannelSettings::Base {
-            client_id: "base-client".into(),
-            client_secret: Secret::new("base-secret"),
-            refresh_token: Secret::new("base-refresh-1"),
-            redirect_uri: "https://seller.example/base/callback".into(),
-            access_token: None,
-            comment_template: "[配送業者]{carrier} [送り状番号]{tracking}".into(),
-            delivery_company_ids: Default::default(),
-        },
-    }
-}
-
 async fn imweb_mock() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/auth"))
-        .and(query_param("key", "im-key"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({ "msg": "SUCCESS", "code": 200, "access_token": "im-token" }),
-            ),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "msg": "SUCCESS", "code": 200, "data": { "success": ["202611220001"], "failed": [] }
-        })))
-        .mount(&server)
-        .await;
+    mount_token(&server, "im-token", ..).await;
+    mount(&server, Mock::given(method("PATCH")), success(), ..).await;
     server
 }
 
 async fn base_mock() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/1/oauth/token"))
-        .and(body_string_contains("grant_type=refresh_token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": "base-access", "token_type": "bearer", "expires_in": 3600, "refresh_token": "base-refresh-2"
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/1/orders/edit_status"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({ "order": { "unique_key": "154D88A39E454289" } })),
-        )
-        .mount(&server)
-        .await;
+    let refresh = on("POST", TOKEN).and(body_string_contains("grant_type=refresh_token"));
+    let grant = ResponseTemplate::new(200).set_body_json(json!({
+        "access_token": "base-access", "token_type": "bearer", "expires_in": 3600, "refresh_token": "base-refresh-2"
+    }));
+    mount(&server, refresh, grant, ..).await;
+    accept_edits(&server).await;
     server
-}
-
-fn form(request: &wiremock::Request) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(&request.body).unwrap()
 }
 
 #[tokio::test]
 async fn shopify_fulfillment_reaches_base_and_imweb_with_mapped_carriers() {
     let (imweb_server, base_server) = (imweb_mock().await, base_mock().await);
     let app = shopify_app(vec![
-        ("imweb-kr", imweb(&imweb_server.uri())),
-        ("base-jp", base(&base_server.uri())),
+        ("imweb-kr", imweb_channel(&imweb_server.uri())),
+        ("base-jp", base_channel(&base_server.uri(), None)),
     ])
     .await;
 
     // orders/paid carries the links (tag base:…, note attribute imweb_order_no).
-    let (status, body) =
-        post_shopify(&app, "orders/paid", "ev-p1", "shopify/orders_paid.json").await;
+    let (status, body) = post_paid(&app).await;
     assert_eq!(status, 202, "{body}");
     let order = app.wait_for_channel_state(ORDER, "imweb-kr", "done").await;
     assert_eq!(
@@ -277,13 +216,7 @@ async fn shopify_fulfillment_reaches_base_and_imweb_with_mapped_carriers() {
         assert_eq!(status, 200, "{body}");
     }
 
-    let (status, body) = post_shopify(
-        &app,
-        "fulfillments/create",
-        "ev-f1",
-        "shopify/fulfillments_create.json",
-    )
-    .await;
+    let (status, body) = post_fulfillment(&app).await;
     assert_eq!(status, 202, "{body}");
     app.wait_for_order(ORDER, "both channels to deliver the dispatch", |o| {
         ["base-jp", "imweb-kr"].iter().all(|c| {
@@ -292,13 +225,7 @@ async fn shopify_fulfillment_reaches_base_and_imweb_with_mapped_carriers() {
     })
     .await;
 
-    let patches: Vec<_> = imweb_server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.method.as_str() == "PATCH")
-        .collect();
+    let patches = requests_with(&imweb_server, "PATCH").await;
     assert_eq!(patches.len(), 2, "deposit, then send");
     assert_eq!(
         patches[0].url.path(),
@@ -312,20 +239,14 @@ async fn shopify_fulfillment_reaches_base_and_imweb_with_mapped_carriers() {
         json!({ "prod_order_no": "2026112200012", "etc": { "parcel_code": "DHL", "invoice_no": "JD014600006281230719" } })
     );
 
-    let edits: Vec<_> = base_server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == "/1/orders/edit_status")
-        .collect();
+    let edits = requests_to(&base_server, EDIT).await;
     assert_eq!(edits.len(), 1, "only the fulfilled line");
     assert_eq!(
         edits[0].headers.get("authorization").unwrap(),
         "Bearer base-access"
     );
     assert_eq!(
-        form(&edits[0]),
+        form_body(&edits[0]),
         vec![
             ("order_item_id".to_string(), "123".to_string()),
             ("status".to_string(), "dispatched".to_string()),

@@ -1,12 +1,11 @@
 //! imweb item-level changes: one call per `prod_order_no`, and `failed` lists.
 
-use super::{connector, mount_patch, mount_token, orders_path, success, ORDER_NO};
-use crate::channel_fixtures::{json_body, requests_to, shipment, Case};
-use ordersync::channels::Channel;
+use super::{connector, failed_line, mount_token, one_patch, orders_path, success, ORDER_NO};
+use crate::channel_fixtures::{shipment, Case};
+use crate::mocks::{expect_no_requests, json_body, mount, on, requests_to};
 use ordersync::domain::{Outcome, RemoteError, Status};
 use serde_json::json;
-use wiremock::matchers::{any, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 fn two_item_dispatch() -> Case {
     let mut case = Case::new(Status::Dispatched, ORDER_NO)
@@ -23,17 +22,9 @@ fn two_item_dispatch() -> Case {
 async fn item_changes_make_one_call_per_prod_order_no() {
     let server = MockServer::start().await;
     mount_token(&server, "tok-1", 1).await;
-    Mock::given(method("PATCH"))
-        .and(path(orders_path("send")))
-        .respond_with(success())
-        .expect(2)
-        .mount(&server)
-        .await;
+    mount(&server, on("PATCH", orders_path("send")), success(), 2).await;
     let (imweb, _) = connector(&server);
-    assert_eq!(
-        imweb.deliver(&two_item_dispatch().delivery()).await,
-        Outcome::Done
-    );
+    assert_eq!(two_item_dispatch().deliver(&imweb).await, Outcome::Done);
     let bodies: Vec<_> = requests_to(&server, &orders_path("send"))
         .await
         .iter()
@@ -50,23 +41,12 @@ async fn item_changes_make_one_call_per_prod_order_no() {
 
 #[tokio::test]
 async fn failed_items_are_rejected_by_name_and_later_calls_are_not_sent() {
-    let server = MockServer::start().await;
-    mount_token(&server, "tok-1", 1).await;
-    let failed = ResponseTemplate::new(200).set_body_json(json!({
-        "msg": "SUCCESS", "code": 200, "data": {"success": [], "failed": [{
-            "order_no": ORDER_NO,
-            "prod_order_list": [{"prod_order_no": "P-101", "msg": "처리할 수 없는 상태입니다", "detail_msg": "이미 배송완료"}]
-        }]}
-    }));
-    mount_patch(
-        &server,
-        "send",
-        json!({"prod_order_no": "P-101", "etc": {"parcel_code": "HANJIN", "invoice_no": "111"}}),
-        failed,
-    )
-    .await;
-    let (imweb, _) = connector(&server);
-    let outcome = imweb.deliver(&two_item_dispatch().delivery()).await;
+    let refused = "처리할 수 없는 상태입니다";
+    let failed = failed_line(ORDER_NO, &[], "P-101", refused, "이미 배송완료");
+    let first =
+        json!({"prod_order_no": "P-101", "etc": {"parcel_code": "HANJIN", "invoice_no": "111"}});
+    let (server, imweb, _) = one_patch("send", first, failed).await;
+    let outcome = two_item_dispatch().deliver(&imweb).await;
     assert_eq!(
         outcome,
         Outcome::Rejected(RemoteError::new(
@@ -79,21 +59,13 @@ async fn failed_items_are_rejected_by_name_and_later_calls_are_not_sent() {
 
 #[tokio::test]
 async fn only_the_failed_items_of_a_whole_order_call_are_named() {
-    let server = MockServer::start().await;
-    mount_token(&server, "tok-1", 1).await;
-    let partly = ResponseTemplate::new(200).set_body_json(json!({
-        "msg": "SUCCESS", "code": 200, "data": {"success": [ORDER_NO], "failed": [{
-            "order_no": ORDER_NO,
-            "prod_order_list": [{"prod_order_no": "P-102", "msg": "품절", "detail_msg": "재고 없음"}]
-        }]}
-    }));
-    mount_patch(&server, "place", json!({}), partly).await;
-    let (imweb, _) = connector(&server);
+    let partly = failed_line(ORDER_NO, &[ORDER_NO], "P-102", "품절", "재고 없음");
+    let (_server, imweb, _) = one_patch("place", json!({}), partly).await;
     let case = Case::new(Status::Preparing, ORDER_NO)
         .with_item("L1", Some("P-101"))
         .with_item("L2", Some("P-102"));
     assert_eq!(
-        imweb.deliver(&case.delivery()).await,
+        case.deliver(&imweb).await,
         Outcome::Rejected(RemoteError::new(
             Some("failed"),
             "prod_order_no P-102: 품절 (재고 없음)"
@@ -104,11 +76,7 @@ async fn only_the_failed_items_of_a_whole_order_call_are_named() {
 #[tokio::test]
 async fn a_line_without_prod_order_no_is_rejected_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(success())
-        .expect(0)
-        .mount(&server)
-        .await;
+    expect_no_requests(&server).await;
     let (imweb, _) = connector(&server);
     let case = Case::new(Status::Preparing, ORDER_NO)
         .with_item("L1", Some("P-101"))
@@ -116,7 +84,7 @@ async fn a_line_without_prod_order_no_is_rejected_before_sending() {
         .with_item("L3", None)
         .scoped_to(&["L1", "L2"]);
     assert_eq!(
-        imweb.deliver(&case.delivery()).await,
+        case.deliver(&imweb).await,
         Outcome::Rejected(RemoteError::new(
             Some("unmapped_line"),
             "line item L2 has no imweb prod_order_no in the order's link"

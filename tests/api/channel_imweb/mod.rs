@@ -2,19 +2,20 @@
 
 mod items;
 
-use crate::channel_fixtures::{
-    assert_user_agent, cancel, channel, deps, header, json_body, requests_to, Case,
+use crate::channel_fixtures::{cancel, channel, deps, Case};
+use crate::mocks::{
+    assert_user_agent, expect_no_requests, header, json_body, mount, on, requests_to, requests_with,
 };
 use ordersync::channels::imweb::{Imweb, ImwebOptions};
-use ordersync::channels::{Channel, ChannelStats, ConnectorDeps};
+use ordersync::channels::{ChannelStats, ConnectorDeps};
 use ordersync::domain::{Outcome, RemoteError, Status};
 use ordersync::secret::Secret;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use wiremock::matchers::{any, body_json, header as header_is, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{body_json, header as header_is, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate, Times};
 
 pub(crate) const ORDER_NO: &str = "202611220001";
 
@@ -47,20 +48,32 @@ pub(crate) fn token_answer(token: &str) -> ResponseTemplate {
 }
 
 /// `GET /v2/auth` with exactly our key and secret.
-pub(crate) async fn mount_token(server: &MockServer, token: &str, times: u64) {
-    Mock::given(method("GET"))
-        .and(path("/v2/auth"))
+pub(crate) async fn mount_token(server: &MockServer, token: &str, times: impl Into<Times>) {
+    let auth = on("GET", "/v2/auth")
         .and(query_param("key", "api-key-1"))
-        .and(query_param("secret", "secret-key-1"))
-        .respond_with(token_answer(token))
-        .expect(times)
-        .mount(server)
-        .await;
+        .and(query_param("secret", "secret-key-1"));
+    mount(server, auth, token_answer(token), times).await;
 }
 
 pub(crate) fn success() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "msg": "SUCCESS", "code": 200, "data": {"success": [ORDER_NO], "failed": []}
+    }))
+}
+
+/// Accepted but for one line: `prod_order_no` failed with `msg` (`detail_msg`).
+pub(crate) fn failed_line(
+    order_no: &str,
+    succeeded: &[&str],
+    prod_order_no: &str,
+    msg: &str,
+    detail_msg: &str,
+) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "msg": "SUCCESS", "code": 200, "data": {"success": succeeded, "failed": [{
+            "order_no": order_no,
+            "prod_order_list": [{"prod_order_no": prod_order_no, "msg": msg, "detail_msg": detail_msg}]
+        }]}
     }))
 }
 
@@ -74,15 +87,25 @@ pub(super) async fn mount_patch(
     body: Value,
     answer: ResponseTemplate,
 ) {
-    Mock::given(method("PATCH"))
-        .and(path(orders_path(status)))
+    let patch = on("PATCH", orders_path(status))
         .and(header_is("access-token", "tok-1"))
         .and(header_is("content-type", "application/json"))
-        .and(body_json(body))
-        .respond_with(answer)
-        .expect(1)
-        .mount(server)
-        .await;
+        .and(body_json(body));
+    mount(server, patch, answer, 1).await;
+}
+
+/// A mock imweb handing out `tok-1` once and expecting one PATCH `step` with `body`,
+/// answered with `answer`; and a connector to it.
+pub(super) async fn one_patch(
+    step: &str,
+    body: Value,
+    answer: ResponseTemplate,
+) -> (MockServer, Imweb, Arc<ChannelStats>) {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok-1", 1).await;
+    mount_patch(&server, step, body, answer).await;
+    let (imweb, stats) = connector(&server);
+    (server, imweb, stats)
 }
 
 #[tokio::test]
@@ -124,19 +147,9 @@ async fn every_mapped_status_is_sent_with_one_reused_token() {
             carrier: "우체국택배".into(),
             tracking_number: "RET-1".into(),
         });
-        assert_eq!(
-            imweb.deliver(&case.delivery()).await,
-            Outcome::Done,
-            "{status}"
-        );
+        assert_eq!(case.deliver(&imweb).await, Outcome::Done, "{status}");
     }
-    let patches: Vec<_> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.method.as_str() == "PATCH")
-        .collect();
+    let patches = requests_with(&server, "PATCH").await;
     let sent: Vec<_> = patches.iter().map(|r| r.url.path().to_string()).collect();
     let expected: Vec<_> = steps.iter().map(|(_, step, _)| orders_path(step)).collect();
     assert_eq!(sent, expected, "one call each, in order");
@@ -152,14 +165,10 @@ async fn every_mapped_status_is_sent_with_one_reused_token() {
 #[tokio::test]
 async fn unsupported_statuses_send_nothing() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    expect_no_requests(&server).await;
     let (imweb, _) = connector(&server);
     for status in [Status::Placed, Status::Completed] {
-        let outcome = imweb.deliver(&Case::new(status, ORDER_NO).delivery()).await;
+        let outcome = Case::new(status, ORDER_NO).deliver(&imweb).await;
         assert!(
             matches!(outcome, Outcome::Unsupported { .. }),
             "{status}: {outcome:?}"
@@ -189,17 +198,13 @@ async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
         let server = MockServer::start().await;
         mount_rotating_tokens(&server).await;
         mount_patch(&server, "place", json!({}), refusal).await;
-        Mock::given(method("PATCH"))
-            .and(path(orders_path("place")))
+        let renewed = on("PATCH", orders_path("place"))
             .and(header_is("access-token", "tok-2"))
-            .and(body_json(json!({})))
-            .respond_with(success())
-            .expect(1)
-            .mount(&server)
-            .await;
+            .and(body_json(json!({})));
+        mount(&server, renewed, success(), 1).await;
         let (imweb, stats) = connector(&server);
         let case = Case::new(Status::Preparing, ORDER_NO);
-        assert_eq!(imweb.deliver(&case.delivery()).await, Outcome::Done);
+        assert_eq!(case.deliver(&imweb).await, Outcome::Done);
         assert_eq!(stats.token_refreshes(), 2);
     }
 }
@@ -208,16 +213,10 @@ async fn a_refused_token_is_refreshed_once_and_the_call_repeated() {
 async fn refused_twice_is_auth() {
     let server = MockServer::start().await;
     mount_rotating_tokens(&server).await;
-    Mock::given(method("PATCH"))
-        .and(path(orders_path("deposit")))
-        .respond_with(body_code(-2, "ACCESS TOKEN EXPIRED"))
-        .expect(2)
-        .mount(&server)
-        .await;
+    let expired = body_code(-2, "ACCESS TOKEN EXPIRED");
+    mount(&server, on("PATCH", orders_path("deposit")), expired, 2).await;
     let (imweb, _) = connector(&server);
-    let outcome = imweb
-        .deliver(&Case::new(Status::Paid, ORDER_NO).delivery())
-        .await;
+    let outcome = Case::new(Status::Paid, ORDER_NO).deliver(&imweb).await;
     assert_eq!(
         outcome,
         Outcome::Auth(RemoteError::new(Some("-2"), "ACCESS TOKEN EXPIRED"))
@@ -232,18 +231,10 @@ async fn refused_twice_is_auth() {
 
 #[tokio::test]
 async fn an_unknown_carrier_goes_as_etc_and_is_counted() {
-    let server = MockServer::start().await;
-    mount_token(&server, "tok-1", 1).await;
-    mount_patch(
-        &server,
-        "send",
-        json!({"etc": {"parcel_code": "ETC", "invoice_no": "PG-1"}}),
-        success(),
-    )
-    .await;
-    let (imweb, stats) = connector(&server);
+    let etc = json!({"etc": {"parcel_code": "ETC", "invoice_no": "PG-1"}});
+    let (_server, imweb, stats) = one_patch("send", etc, success()).await;
     let case = Case::new(Status::Dispatched, ORDER_NO).with_shipment("Pigeon Post", "PG-1");
-    assert_eq!(imweb.deliver(&case.delivery()).await, Outcome::Done);
+    assert_eq!(case.deliver(&imweb).await, Outcome::Done);
     assert_eq!(
         stats.unmapped_carriers(),
         BTreeMap::from([("Pigeon Post".to_string(), 1)])
@@ -252,29 +243,16 @@ async fn an_unknown_carrier_goes_as_etc_and_is_counted() {
 
 #[tokio::test]
 async fn an_unknown_cancel_reason_falls_back_to_the_default() {
-    let server = MockServer::start().await;
-    mount_token(&server, "tok-1", 1).await;
-    mount_patch(
-        &server,
-        "cancel",
-        json!({"etc": {"reason_code": "SOLD_OUT"}}),
-        success(),
-    )
-    .await;
-    let (imweb, _) = connector(&server);
+    let default_reason = json!({"etc": {"reason_code": "SOLD_OUT"}});
+    let (_server, imweb, _) = one_patch("cancel", default_reason, success()).await;
     let mut case = Case::new(Status::Canceled, ORDER_NO);
     case.order.cancel = cancel(Some("customer called"));
-    assert_eq!(imweb.deliver(&case.delivery()).await, Outcome::Done);
+    assert_eq!(case.deliver(&imweb).await, Outcome::Done);
 }
 
 async fn outcome_for(answer: ResponseTemplate) -> Outcome {
-    let server = MockServer::start().await;
-    mount_token(&server, "tok-1", 1).await;
-    mount_patch(&server, "complete", json!({}), answer).await;
-    let (imweb, _) = connector(&server);
-    imweb
-        .deliver(&Case::new(Status::Delivered, ORDER_NO).delivery())
-        .await
+    let (_server, imweb, _) = one_patch("complete", json!({}), answer).await;
+    Case::new(Status::Delivered, ORDER_NO).deliver(&imweb).await
 }
 
 #[tokio::test]
@@ -324,19 +302,10 @@ async fn body_codes_and_http_errors() {
 async fn credentials_never_show_in_errors() {
     // The vendor echoing our key and secret back.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/auth"))
-        .respond_with(body_code(
-            -1,
-            "KEY api-key-1 / SECRET secret-key-1 NOT FOUND",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let echoed = body_code(-1, "KEY api-key-1 / SECRET secret-key-1 NOT FOUND");
+    mount(&server, on("GET", "/v2/auth"), echoed, 1).await;
     let (imweb, _) = connector(&server);
-    let outcome = imweb
-        .deliver(&Case::new(Status::Paid, ORDER_NO).delivery())
-        .await;
+    let outcome = Case::new(Status::Paid, ORDER_NO).deliver(&imweb).await;
     assert_eq!(
         outcome,
         Outcome::Auth(RemoteError::new(
@@ -350,8 +319,8 @@ async fn credentials_never_show_in_errors() {
     let base = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let (deps, _) = deps();
-    let outcome = build(base, deps)
-        .deliver(&Case::new(Status::Paid, ORDER_NO).delivery())
+    let outcome = Case::new(Status::Paid, ORDER_NO)
+        .deliver(&build(base, deps))
         .await;
     let shown = format!("{:?}", outcome.error().unwrap());
     assert!(matches!(outcome, Outcome::Retry { .. }), "{shown}");

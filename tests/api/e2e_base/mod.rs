@@ -1,16 +1,18 @@
 //! BASE through the whole daemon: signed event in, mock BASE API, and what
 //! `GET /admin/orders/{id}` records for every class of documented answer.
 
-use crate::channel_base::{base_error, detail, ok_order, refresh_form, GRANT_1, GRANT_2};
+mod tokens;
+
+use crate::channel_base::{base_error, detail, detail_path, edit as base_edit, ok_order, EDIT};
 use crate::e2e_support::*;
+use crate::mocks::{assert_requests, mount, on, requests, Expect};
 use crate::scripted::Scripted;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use std::time::Duration;
-use wiremock::matchers::{body_string_contains, header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::body_string_contains;
+use wiremock::{MockServer, ResponseTemplate};
 
-const EDIT: &str = "/1/orders/edit_status";
 const COMMENT: &str = "[配送業者]佐川急便 [送り状番号]1234-5678-9012";
 
 fn unique_key(item: &str) -> String {
@@ -34,14 +36,11 @@ fn edit(token: &str, item: &str, status: &str) -> Expect {
     if status == "dispatched" {
         form.push(("add_comment", COMMENT));
     }
-    Expect::new("POST", EDIT)
-        .bearer(token)
-        .header("accept", "application/json")
-        .form(&form)
+    base_edit(token, &form).header("accept", "application/json")
 }
 
 fn detail_read(item: &str) -> Expect {
-    Expect::new("GET", format!("/1/orders/detail/{}", unique_key(item))).bearer("cfg-access")
+    Expect::new("GET", detail_path(&unique_key(item))).bearer("cfg-access")
 }
 
 /// One BASE order: its first answer (then OK), and what the admin API must end with.
@@ -174,22 +173,13 @@ async fn every_class_of_error_is_recorded() {
     }
     for case in &mut cases {
         case.script = Scripted::new(case.first.iter().cloned().collect(), ok_order());
-        Mock::given(method("POST"))
-            .and(path(EDIT))
-            .and(body_string_contains(format!(
-                "order_item_id={}&",
-                case.item
-            )))
-            .respond_with(case.script.clone())
-            .mount(&server)
-            .await;
+        let item = format!("order_item_id={}&", case.item);
+        let edits = on("POST", EDIT).and(body_string_contains(item));
+        mount(&server, edits, case.script.clone(), ..).await;
         if let Some(remote_state) = case.remote_state {
-            Mock::given(method("GET"))
-                .and(path(format!("/1/orders/detail/{}", unique_key(&case.item))))
-                .respond_with(detail(&[(case.item.parse().unwrap(), remote_state)]))
-                .expect(1)
-                .mount(&server)
-                .await;
+            let read = on("GET", detail_path(&unique_key(&case.item)));
+            let items = detail(&[(case.item.parse().unwrap(), remote_state)]);
+            mount(&server, read, items, 1).await;
         }
     }
     // BASE asks to wait until the next hour (or an hour for 入金待ち): capped here.
@@ -243,7 +233,7 @@ async fn every_class_of_error_is_recorded() {
         if case.remote_state.is_some() {
             expected.push(detail_read(&case.item));
         }
-        let requests = server.received_requests().await.unwrap();
+        let requests = requests(&server).await;
         let mine: Vec<_> = requests
             .iter()
             .filter(|r| {
@@ -256,157 +246,5 @@ async fn every_class_of_error_is_recorded() {
         assert_requests(&mine, &expected);
     }
     assert_outbox_empty(&app).await;
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_refused_token_is_refreshed_and_the_call_done() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer cfg-access"))
-        .respond_with(base_error(
-            "invalid_request",
-            "アクセストークンが無効です。",
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/1/oauth/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(GRANT_1))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer access-1"))
-        .respond_with(ok_order())
-        .mount(&server)
-        .await;
-    let app = spawn_e2e(
-        vec![(BASE, base_channel(&server.uri(), Some("cfg-access")))],
-        |_| {},
-    )
-    .await;
-    post_accepted(&app, &linked("R1", "dispatched", "cod", "401")).await;
-    let order = expect_sync(
-        &app,
-        "R1",
-        BASE,
-        ("dispatched", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
-    assert_eq!(delivery_history(&order, BASE), [(1, "done".to_string())]);
-    // The next order goes out with the new token.
-    post_accepted(&app, &linked("R2", "canceled", "cod", "402")).await;
-    expect_sync(
-        &app,
-        "R2",
-        BASE,
-        ("canceled", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
-
-    let refresh = Expect::new("POST", "/1/oauth/token").form(&[
-        ("grant_type", "refresh_token"),
-        ("client_id", "base-client"),
-        ("client_secret", "base-secret-xyz"),
-        ("refresh_token", "cfg-refresh"),
-        ("redirect_uri", "https://seller.example/base/callback"),
-    ]);
-    let requests = server.received_requests().await.unwrap();
-    assert_requests(
-        &requests,
-        &[
-            edit("cfg-access", "401", "dispatched"),
-            refresh,
-            edit("access-1", "401", "dispatched"),
-            edit("access-1", "402", "cancelled"),
-        ],
-    );
-    assert_eq!(
-        String::from_utf8(requests[1].body.clone()).unwrap(),
-        refresh_form("cfg-refresh")
-    );
-    assert!(requests[1].headers.get("authorization").is_none());
-    app.stop().await;
-}
-
-/// BASE rotates refresh tokens: the one it handed out is stored before use and, after a
-/// restart, is the one spent on the next refresh (the configured one is used up).
-#[tokio::test]
-async fn the_rotated_refresh_token_outlives_a_restart() {
-    let server = MockServer::start().await;
-    for (spent, grant) in [("cfg-refresh", GRANT_1), ("refresh-1", GRANT_2)] {
-        Mock::given(method("POST"))
-            .and(path("/1/oauth/token"))
-            .and(body_string_contains(format!("refresh_token={spent}&")))
-            .respond_with(ResponseTemplate::new(200).set_body_string(grant))
-            .expect(1)
-            .mount(&server)
-            .await;
-    }
-    let expired = base_error("invalid_request", "アクセストークンが無効です。");
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer access-1"))
-        .respond_with(Scripted::new(vec![ok_order()], expired))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(EDIT))
-        .and(header("authorization", "Bearer access-2"))
-        .respond_with(ok_order())
-        .mount(&server)
-        .await;
-    let channels = || vec![(BASE, base_channel(&server.uri(), None))];
-    let app = spawn_e2e(channels(), |_| {}).await;
-    post_accepted(&app, &linked("S1", "dispatched", "cod", "501")).await;
-    expect_sync(
-        &app,
-        "S1",
-        BASE,
-        ("dispatched", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
-
-    let app = restart(app, channels()).await;
-    post_accepted(&app, &linked("S2", "canceled", "cod", "502")).await;
-    expect_sync(
-        &app,
-        "S2",
-        BASE,
-        ("canceled", "done"),
-        "done",
-        Value::Null,
-        1,
-    )
-    .await;
-    let requests = server.received_requests().await.unwrap();
-    let refreshed: Vec<_> = on_path(&requests, "/1/oauth/token")
-        .iter()
-        .map(|r| String::from_utf8(r.body.clone()).unwrap())
-        .collect();
-    assert_eq!(
-        refreshed,
-        [refresh_form("cfg-refresh"), refresh_form("refresh-1")]
-    );
-    assert_requests(
-        &on_path(&requests, EDIT),
-        &[
-            edit("access-1", "501", "dispatched"),
-            edit("access-1", "502", "cancelled"),
-            edit("access-2", "502", "cancelled"),
-        ],
-    );
     app.stop().await;
 }
