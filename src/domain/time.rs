@@ -10,27 +10,44 @@ use time::{OffsetDateTime, UtcOffset};
 pub struct Timestamp(OffsetDateTime);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not an RFC 3339 timestamp: {0:?}")]
+#[error("not an RFC 3339 timestamp (UTC years 0000-9999): {0:?}")]
 pub struct BadTimestamp(pub String);
 
+/// RFC 3339 years have four digits, so a `Timestamp` is an instant whose UTC year is
+/// 0000-9999: every one can be written back (`to_rfc3339`, the store, messages). `time`
+/// itself goes to ±9999 and parses offsets that carry an edge time past 0000 or 9999.
+fn representable(at: OffsetDateTime) -> Option<OffsetDateTime> {
+    at.checked_to_offset(UtcOffset::UTC)
+        .filter(|utc| (0..=9999).contains(&utc.year()))
+}
+
 impl Timestamp {
+    /// RFC 3339 text, whose instant must also lie in the UTC years 0000-9999.
     pub fn parse_rfc3339(text: &str) -> Result<Self, BadTimestamp> {
         OffsetDateTime::parse(text, &Rfc3339)
-            .map(Self::from_datetime)
-            .map_err(|_| BadTimestamp(text.to_string()))
+            .ok()
+            .and_then(representable)
+            .map(Self)
+            .ok_or_else(|| BadTimestamp(text.to_string()))
     }
 
     pub fn from_datetime(at: OffsetDateTime) -> Self {
         Self(at.to_offset(UtcOffset::UTC))
     }
 
+    /// `None` outside the UTC years 0000-9999.
     pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
-        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .and_then(representable)
+            .map(Self)
     }
 
+    /// `None` outside the UTC years 0000-9999.
     pub fn from_unix_millis(millis: i64) -> Option<Self> {
         OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
             .ok()
+            .and_then(representable)
             .map(Self)
     }
 
@@ -101,6 +118,34 @@ mod tests {
     fn rejects_non_rfc3339() {
         assert!(Timestamp::parse_rfc3339("2026-11-22 10:00").is_err());
         assert!(Timestamp::parse_rfc3339("").is_err());
+    }
+
+    /// Found by fuzzing (FUZZING.md): these parsed, and writing them back panicked.
+    #[test]
+    fn only_four_digit_utc_years() {
+        for text in ["0000-01-01t00:00:00.00+08:39", "9999-12-31T23:59:59-00:01"] {
+            assert_eq!(
+                Timestamp::parse_rfc3339(text),
+                Err(BadTimestamp(text.to_string()))
+            );
+        }
+        let first = Timestamp::parse_rfc3339("0000-01-01T00:00:00-00:01").unwrap();
+        assert_eq!(first.to_rfc3339(), "0000-01-01T00:01:00Z");
+        let last = Timestamp::parse_rfc3339("9999-12-31T23:59:59.999999999Z").unwrap();
+        assert_eq!(last.to_rfc3339(), "9999-12-31T23:59:59.999999999Z");
+
+        let first_second = -62_167_219_200;
+        let after_last_second = 253_402_300_800;
+        assert_eq!(
+            Timestamp::from_unix_seconds(first_second).map(Timestamp::to_rfc3339),
+            Some("0000-01-01T00:00:00Z".to_string())
+        );
+        assert_eq!(Timestamp::from_unix_seconds(first_second - 1), None);
+        assert_eq!(Timestamp::from_unix_seconds(after_last_second), None);
+        assert!(Timestamp::from_unix_seconds(after_last_second - 1).is_some());
+        assert!(Timestamp::from_unix_millis(first_second * 1000).is_some());
+        assert_eq!(Timestamp::from_unix_millis(first_second * 1000 - 1), None);
+        assert_eq!(Timestamp::from_unix_millis(after_last_second * 1000), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! vendors' documented payloads (`tests/fixtures/`).
 
 mod canonical;
+mod fuzz_regressions;
 mod properties;
 mod shopify;
 mod shopify_checks;
