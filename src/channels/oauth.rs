@@ -240,7 +240,7 @@ impl OAuthSession {
             access_token: grant.access_token,
             expires_at: grant
                 .expires_in
-                .map(|s| timestamp(now + Duration::from_secs(s))),
+                .map(|s| timestamp(now).plus(Duration::from_secs(s))),
             // Not every issuer rotates: without a new one the old refresh token lives on.
             refresh_token: Some(grant.refresh_token.unwrap_or(refresh_token)),
             origin: self.config_refresh_token.as_ref().map(origin_of),

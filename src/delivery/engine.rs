@@ -8,12 +8,17 @@ use super::retry::RetryPolicy;
 use super::worker::{attempt, WorkerContext, WorkerResult};
 use crate::domain::ChannelName;
 use crate::store::{Committed, Store, StoreError, Task, TaskFilter, TaskState};
+use futures_util::FutureExt;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+
+/// How long a task whose attempt panicked waits before it is tried again.
+const PANIC_BACKOFF: Duration = Duration::from_secs(60);
 
 pub struct EngineConfig {
     pub concurrency: usize,
@@ -122,7 +127,11 @@ impl Scheduler {
                 .expect("a permit was available");
             let context = self.context.clone();
             workers.spawn(async move {
-                let result = attempt(&context, task_id).await;
+                // A panic must not strand the lane: it comes back like any other result.
+                let result = AssertUnwindSafe(attempt(&context, task_id))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or(WorkerResult::Panicked);
                 drop(permit);
                 (lane, task_id, result)
             });
@@ -147,6 +156,15 @@ impl Scheduler {
                     task_id,
                     Instant::now() + Duration::from_secs(1),
                 );
+                self.lanes.release(&lane);
+            }
+            WorkerResult::Panicked => {
+                tracing::error!(
+                    task = task_id,
+                    "a delivery attempt panicked; the task is retried in a minute"
+                );
+                self.lanes
+                    .insert(lane.clone(), task_id, Instant::now() + PANIC_BACKOFF);
                 self.lanes.release(&lane);
             }
         }

@@ -31,6 +31,8 @@ pub enum WorkerResult {
     /// The task left the outbox (or was dead) before we could claim it.
     Gone,
     StoreFailed,
+    /// The attempt panicked (a bug): its outcome is unknown, so the task stays queued.
+    Panicked,
 }
 
 #[tracing::instrument(skip(context), fields(order_id, channel))]

@@ -22,6 +22,9 @@ fn representable(at: OffsetDateTime) -> Option<OffsetDateTime> {
 }
 
 impl Timestamp {
+    const FIRST: Timestamp = Timestamp(time::macros::datetime!(0000-01-01 00:00:00 UTC));
+    const LAST: Timestamp = Timestamp(time::macros::datetime!(9999-12-31 23:59:59.999 UTC));
+
     /// RFC 3339 text, whose instant must also lie in the UTC years 0000-9999.
     pub fn parse_rfc3339(text: &str) -> Result<Self, BadTimestamp> {
         OffsetDateTime::parse(text, &Rfc3339)
@@ -63,12 +66,22 @@ impl Timestamp {
         self.0
     }
 
+    /// `self + by`, held at the end of year 9999 (remote answers can carry any number).
     pub fn plus(self, by: std::time::Duration) -> Self {
-        Self(self.0 + by)
+        time::Duration::try_from(by)
+            .ok()
+            .and_then(|by| self.0.checked_add(by))
+            .map_or(Self::LAST, Self::from_datetime)
+            .min(Self::LAST)
     }
 
+    /// `self - by`, held at the start of year 0000.
     pub fn minus(self, by: std::time::Duration) -> Self {
-        Self(self.0 - by)
+        time::Duration::try_from(by)
+            .ok()
+            .and_then(|by| self.0.checked_sub(by))
+            .map_or(Self::FIRST, Self::from_datetime)
+            .max(Self::FIRST)
     }
 
     /// Time from `earlier` to `self`, zero when `earlier` is later.
@@ -146,6 +159,25 @@ mod tests {
         assert!(Timestamp::from_unix_millis(first_second * 1000).is_some());
         assert_eq!(Timestamp::from_unix_millis(first_second * 1000 - 1), None);
         assert_eq!(Timestamp::from_unix_millis(after_last_second * 1000), None);
+    }
+
+    #[test]
+    fn arithmetic_is_held_within_the_representable_years() {
+        let t = Timestamp::parse_rfc3339("2026-11-22T10:00:00Z").unwrap();
+        assert_eq!(
+            t.plus(std::time::Duration::from_secs(60)).to_rfc3339(),
+            "2026-11-22T10:01:00Z"
+        );
+        assert_eq!(
+            t.plus(std::time::Duration::from_secs(u64::MAX))
+                .to_rfc3339(),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            t.minus(std::time::Duration::from_secs(u64::MAX))
+                .to_rfc3339(),
+            "0000-01-01T00:00:00Z"
+        );
     }
 
     #[test]

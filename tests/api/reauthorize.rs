@@ -73,3 +73,28 @@ async fn a_new_configured_refresh_token_replaces_the_stored_chain() {
     assert_eq!(stored.refresh_token.unwrap().expose(), "refresh-2");
     server.verify().await;
 }
+
+#[tokio::test]
+async fn an_absurd_token_lifetime_does_not_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/1/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"access_token":"access-x","token_type":"bearer","expires_in":18446744073709551615,"refresh_token":"r"}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let store = Arc::new(MemoryTokenStore::default());
+    let session = session(&server, store.clone(), "cfg-1");
+    assert_eq!(session.token().await.unwrap().expose(), "access-x");
+    let stored = store
+        .load(&ChannelName::parse("base-jp").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.expires_at.unwrap().to_rfc3339(),
+        "9999-12-31T23:59:59.999Z"
+    );
+}

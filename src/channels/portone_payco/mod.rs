@@ -160,10 +160,10 @@ pub fn classify_token(
         });
     };
     let lifetime = match (answer["now"].as_i64(), answer["expired_at"].as_i64()) {
-        (Some(server_now), Some(expired_at)) => expired_at - server_now,
+        (Some(server_now), Some(expired_at)) => expired_at.saturating_sub(server_now),
         _ => DOCUMENTED_LIFETIME_SECS,
     };
-    let usable = u64::try_from(lifetime - REFRESH_MARGIN_SECS).unwrap_or(0);
+    let usable = u64::try_from(lifetime.saturating_sub(REFRESH_MARGIN_SECS)).unwrap_or(0);
     Ok(CachedToken {
         access_token: Secret::new(access_token),
         refresh_after: Some(received_at.plus(Duration::from_secs(usable))),

@@ -166,6 +166,18 @@ fn token_life_is_measured_on_the_server_clock() {
 }
 
 #[test]
+fn absurd_server_times_do_not_panic() {
+    let sys = SystemTime::now();
+    let far = classify_token(&response(200, &token_body(i64::MIN, i64::MAX)), at(0), sys).unwrap();
+    assert_eq!(
+        far.refresh_after.unwrap().to_rfc3339(),
+        "9999-12-31T23:59:59.999Z"
+    );
+    let past = classify_token(&response(200, &token_body(i64::MAX, i64::MIN)), at(0), sys).unwrap();
+    assert_eq!(past.refresh_after, Some(at(0)), "already expired: due now");
+}
+
+#[test]
 fn token_failures() {
     let sys = SystemTime::now();
     let refused =
