@@ -5,7 +5,7 @@
 use super::lanes::{LaneKey, Lanes};
 use super::retry::RetryPolicy;
 use super::worker::{attempt, WorkerContext, WorkerResult};
-use crate::store::{Committed, Store, StoreError, Task, TaskFilter, TaskState};
+use crate::store::{Committed, Store, StoreError, Task, TaskState};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -28,13 +28,11 @@ pub fn start(
     shutdown: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError> {
     let mut lanes = Lanes::default();
-    let live = store.tasks(&TaskFilter {
-        limit: usize::MAX,
-        ..TaskFilter::default()
+    store.for_each_task(|task| {
+        if task.state != TaskState::Dead {
+            lanes.insert(lane_of(&task), task.id, due_instant(&task));
+        }
     })?;
-    for task in live.iter().filter(|t| t.state != TaskState::Dead) {
-        lanes.insert(lane_of(task), task.id, due_instant(task));
-    }
     tracing::info!(tasks = lanes.len(), "delivery engine started");
     let scheduler = Scheduler {
         lanes,
