@@ -47,13 +47,8 @@ pub async fn load(
     } else {
         BTreeMap::new()
     };
-    let (writer, mut committed, writer_task) = spawn_writer(
-        store.clone(),
-        Planning {
-            kinds,
-            first_delay,
-        },
-    );
+    let (writer, mut committed, writer_task) =
+        spawn_writer(store.clone(), Planning { kinds, first_delay });
     // The writer hands committed tasks to a scheduler; here there is none.
     let drain = tokio::spawn(async move { while committed.recv().await.is_some() {} });
     let source = SourceName::parse(super::daemon::SOURCE).expect("valid source");
@@ -72,7 +67,10 @@ pub async fn load(
                     event: Box::new(event),
                     at: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
                 };
-                let result = writer.submit(op).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let result = writer
+                    .submit(op)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 anyhow::Ok((size, result))
             }
         })

@@ -31,6 +31,9 @@ struct Target {
     /// Folder for stores and configs (default: the system's temporary folder).
     #[arg(long)]
     work: Option<PathBuf>,
+    /// Folder for the bulk-loaded million-order store (default: the work folder).
+    #[arg(long)]
+    big: Option<PathBuf>,
     /// `store.cache_capacity` in bytes.
     #[arg(long, default_value_t = 16 << 20)]
     cache: u64,
@@ -74,6 +77,8 @@ enum Command {
     Latency {
         #[command(flatten)]
         target: Target,
+        #[arg(long, default_value = "fsync")]
+        durability: String,
         #[arg(long, default_value_t = 2000.0)]
         rate: f64,
         #[arg(long, default_value_t = 20)]
@@ -123,15 +128,6 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Bare { listen } = cli.command {
-        return match super::bare::serve(listen) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("bench bare: {error:#}");
-                ExitCode::FAILURE
-            }
-        };
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -173,7 +169,8 @@ fn durability(text: &str) -> anyhow::Result<Option<Durability>> {
 }
 
 pub fn print_table(rows: &[Row]) -> String {
-    let mut text = String::from("| measure | target | measured | how / notes |\n|---|---|---|---|\n");
+    let mut text =
+        String::from("| measure | target | measured | how / notes |\n|---|---|---|---|\n");
     for r in rows {
         text.push_str(&format!(
             "| {} | {} | {} | {} |\n",
@@ -194,10 +191,20 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             soak,
             out,
         } => {
-            let rows = super::suite::run(&mut env(&target).await?, seconds, events, orders, tasks, soak).await?;
+            let rows = super::suite::run(
+                &mut env(&target).await?,
+                seconds,
+                events,
+                orders,
+                tasks,
+                soak,
+                target.big.as_deref(),
+            )
+            .await?;
             let table = print_table(&rows);
             if let Some(out) = out {
-                std::fs::write(&out, &table).with_context(|| format!("writing {}", out.display()))?;
+                std::fs::write(&out, &table)
+                    .with_context(|| format!("writing {}", out.display()))?;
             }
             rows
         }
@@ -214,19 +221,31 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Latency {
             target,
+            durability: text,
             rate,
             seconds,
-        } => scenarios::time_to_2xx(&mut env(&target).await?, rate, seconds).await?,
+        } => {
+            let durability = durability(&text)?
+                .ok_or_else(|| anyhow::anyhow!("--durability bare: use `ingest` for that"))?;
+            scenarios::time_to_2xx(&mut env(&target).await?, durability, rate, seconds).await?
+        }
         Command::E2e {
             target,
             rate,
             seconds,
-        } => vec![scenarios::ingest_to_marketplace(&mut env(&target).await?, rate, seconds).await?],
+        } => {
+            let mut env = env(&target).await?;
+            let (latency, rss) = scenarios::ingest_to_marketplace(&mut env, rate, seconds).await?;
+            vec![
+                latency,
+                scenarios::soak_row(rate, seconds, &rss, env.cache_capacity),
+            ]
+        }
         Command::Restart { target, tasks } => {
             vec![storage::restart(&mut env(&target).await?, tasks, 3).await?]
         }
         Command::Orders { target, orders } => {
-            storage::million(&mut env(&target).await?, orders, 10).await?
+            storage::million(&mut env(&target).await?, orders, 10, target.big.as_deref()).await?
         }
         Command::CrashLoop {
             target,
@@ -237,7 +256,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let plan = CrashPlan {
                 cycles,
                 rate,
-                kill_after: (Duration::from_millis(50), Duration::from_millis(max_ms.max(50))),
+                kill_after: (
+                    Duration::from_millis(50),
+                    Duration::from_millis(max_ms.max(50)),
+                ),
                 settle: Duration::from_secs(60),
             };
             let report = crash::run(spec(&target)?, target.work.clone(), plan).await?;
@@ -249,7 +271,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 report.lost_events.len(),
                 report.missing_calls.len()
             );
-            for loss in report.lost_events.iter().chain(&report.missing_calls).take(20) {
+            for loss in report
+                .lost_events
+                .iter()
+                .chain(&report.missing_calls)
+                .take(20)
+            {
                 println!("  lost: {loss}");
             }
             return Ok(if report.losses() == 0 {
@@ -258,7 +285,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             });
         }
-        Command::Bare { .. } => unreachable!("served before the runtime starts"),
+        Command::Bare { listen } => {
+            // actix runs its own system: on a thread of its own, not inside this runtime.
+            tokio::task::spawn_blocking(move || super::bare::serve(listen)).await??;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     print!("{}", print_table(&rows));
     Ok(ExitCode::SUCCESS)

@@ -130,55 +130,61 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
-    async fn run(&self, env: &Env, daemon: &Daemon, arrived: &mut Arrived, report: &mut CrashReport) {
+    async fn run(
+        &self,
+        env: &Env,
+        daemon: &Daemon,
+        arrived: &mut Arrived,
+        report: &mut CrashReport,
+    ) {
         let (run_id, acknowledged, settle) = (self.run_id, self.acknowledged, self.settle);
-    let http = reqwest::Client::new();
-    let token = env.admin_token.expose().to_string();
-    let lost: Vec<String> = futures_util::stream::iter(acknowledged.iter().copied())
-        .map(|order| {
-            let (http, token) = (http.clone(), token.clone());
-            let url = format!("{}/admin/orders/{}", daemon.url, events::order_id(order));
-            let event_id = format!("{run_id}-{order}");
-            async move {
-                let stored = match http.get(&url).bearer_auth(&token).send().await {
-                    Ok(response) if response.status().is_success() => response
-                        .json::<serde_json::Value>()
-                        .await
-                        .ok()
-                        .and_then(|o| o["history"].as_array().cloned())
-                        .is_some_and(|h| h.iter().any(|e| e["event_id"] == event_id.as_str())),
-                    _ => false,
-                };
-                (!stored).then_some(event_id)
+        let http = reqwest::Client::new();
+        let token = env.admin_token.expose().to_string();
+        let lost: Vec<String> = futures_util::stream::iter(acknowledged.iter().copied())
+            .map(|order| {
+                let (http, token) = (http.clone(), token.clone());
+                let url = format!("{}/admin/orders/{}", daemon.url, events::order_id(order));
+                let event_id = format!("{run_id}-{order}");
+                async move {
+                    let stored = match http.get(&url).bearer_auth(&token).send().await {
+                        Ok(response) if response.status().is_success() => response
+                            .json::<serde_json::Value>()
+                            .await
+                            .ok()
+                            .and_then(|o| o["history"].as_array().cloned())
+                            .is_some_and(|h| h.iter().any(|e| e["event_id"] == event_id.as_str())),
+                        _ => false,
+                    };
+                    (!stored).then_some(event_id)
+                }
+            })
+            .buffer_unordered(16)
+            .filter_map(|lost| async move { lost })
+            .collect()
+            .await;
+        report.lost_events.extend(lost);
+        // Dispatched orders (even) reach four marketplaces, canceled ones (odd) all five.
+        let mut want: HashSet<(u64, ChannelKind)> = acknowledged
+            .iter()
+            .flat_map(|&order| {
+                ChannelKind::ALL
+                    .into_iter()
+                    .filter(move |kind| order % 2 == 1 || *kind != ChannelKind::Wizcommerce)
+                    .map(move |kind| (order, kind))
+            })
+            .collect();
+        let deadline = Instant::now() + settle;
+        loop {
+            arrived.update(&env.sims.recorder);
+            want.retain(|call| !arrived.calls.contains(call));
+            if want.is_empty() || Instant::now() > deadline {
+                break;
             }
-        })
-        .buffer_unordered(16)
-        .filter_map(|lost| async move { lost })
-        .collect()
-        .await;
-    report.lost_events.extend(lost);
-    // Dispatched orders (even) reach four marketplaces, canceled ones (odd) all five.
-    let mut want: HashSet<(u64, ChannelKind)> = acknowledged
-        .iter()
-        .flat_map(|&order| {
-            ChannelKind::ALL
-                .into_iter()
-                .filter(move |kind| order % 2 == 1 || *kind != ChannelKind::Wizcommerce)
-                .map(move |kind| (order, kind))
-        })
-        .collect();
-    let deadline = Instant::now() + settle;
-    loop {
-        arrived.update(&env.sims.recorder);
-        want.retain(|call| !arrived.calls.contains(call));
-        if want.is_empty() || Instant::now() > deadline {
-            break;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    report.missing_calls.extend(
-        want.into_iter()
-            .map(|(order, kind)| format!("{} on {}", events::order_id(order), kind.as_str())),
-    );
+        report.missing_calls.extend(
+            want.into_iter()
+                .map(|(order, kind)| format!("{} on {}", events::order_id(order), kind.as_str())),
+        );
     }
 }

@@ -75,7 +75,13 @@ pub fn config_text(settings: &Settings) -> anyhow::Result<String> {
     let mut delivery = toml::Table::new();
     delivery.insert(
         "schedule".into(),
-        Value::Array(settings.schedule.iter().map(|s| s.as_str().into()).collect()),
+        Value::Array(
+            settings
+                .schedule
+                .iter()
+                .map(|s| s.as_str().into())
+                .collect(),
+        ),
     );
     delivery.insert(
         "concurrency".into(),
@@ -92,10 +98,7 @@ pub fn config_text(settings: &Settings) -> anyhow::Result<String> {
                 // Absent keys take each kind's default (BASE: 5000 an hour), so both
                 // are set.
                 channel.insert("rate_limit_per_sec".into(), Value::Integer(1_000_000));
-                channel.insert(
-                    "rate_limit_per_hour".into(),
-                    Value::Integer(1_000_000_000),
-                );
+                channel.insert("rate_limit_per_hour".into(), Value::Integer(1_000_000_000));
             }
         }
     }

@@ -20,6 +20,7 @@ pub struct Env {
     /// `store.cache_capacity` for every daemon run.
     pub cache_capacity: u64,
     runs: u32,
+    orders: u64,
 }
 
 /// How one daemon run is configured.
@@ -78,7 +79,16 @@ impl Env {
             admin_token: crate::demo::generate_admin_token(),
             cache_capacity,
             runs: 0,
+            orders: 0,
         })
+    }
+
+    /// The first of `count` order numbers no earlier run of this process used (the
+    /// sims keep every order they were seeded with).
+    pub fn next_orders(&mut self, count: u64) -> u64 {
+        let first = self.orders;
+        self.orders += count;
+        first
     }
 
     /// A fresh store folder inside the work folder.
@@ -101,7 +111,8 @@ impl Env {
             cache_capacity: self.cache_capacity,
             schedule: run.schedule.clone(),
             concurrency: run.concurrency,
-            log_level: "info".into(),
+            // The config loader's default; BENCH_LOG_LEVEL shows what logging costs.
+            log_level: std::env::var("BENCH_LOG_LEVEL").unwrap_or_else(|_| "info".into()),
             secret: self.secret.clone(),
             admin_token: self.admin_token.clone(),
             channels: self.sims.channel_configs(ChannelKind::ALL),
@@ -110,7 +121,11 @@ impl Env {
         std::fs::create_dir_all(&config_dir)?;
         let config = write_config(&config_dir, &settings)?;
         let mut daemon = Daemon::spawn(&self.spec, &config, port)?;
-        eprintln!("daemon pid {} on port {port}, store {}", daemon.pid, store.display());
+        eprintln!(
+            "daemon pid {} on port {port}, store {}",
+            daemon.pid,
+            store.display()
+        );
         daemon.wait_ready(Duration::from_secs(120)).await?;
         Ok((daemon, store))
     }
@@ -122,12 +137,7 @@ pub fn percentiles(h: &Histogram<u64>) -> String {
         return "no samples".into();
     }
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-    format!(
-        "{:.2} / {:.2} / {:.2} ms",
-        ms(0.5),
-        ms(0.99),
-        ms(0.999)
-    )
+    format!("{:.2} / {:.2} / {:.2} ms", ms(0.5), ms(0.99), ms(0.999))
 }
 
 pub fn mib(kib: u64) -> String {

@@ -136,14 +136,22 @@ pub fn body(plan: Planned) -> Vec<u8> {
         let sep = if line == 1 { "" } else { "," };
         let _ = write!(
             items,
-            r#"{sep}{{"id":"L{line}","quantity":{line},"status":"{status}","sku":"SKU-{order}-{line}"}}"#
+            // Storefronts send more per line than ordersync reads (names, prices):
+            // parsed and skipped, as in production.
+            r#"{sep}{{"id":"L{line}","quantity":{line},"status":"{status}","sku":"SKU-{order}-{line}","name":"Organic cotton t-shirt, size {line}, colour {}","unit_price":"{}.00","currency":"JPY","image_url":"https://cdn.shop.example/products/SKU-{order}-{line}/main.jpg"}}"#,
+            ["natural", "indigo", "charcoal", "sand", "olive"][(line as usize - 1) % 5],
+            1200 + 100 * line
         );
     }
     let map = |kind| {
         let mut text = String::new();
         for line in 1..=ITEMS {
             let sep = if line == 1 { "" } else { "," };
-            let _ = write!(text, r#"{sep}"L{line}":"{}""#, remote_line(kind, order, line));
+            let _ = write!(
+                text,
+                r#"{sep}"L{line}":"{}""#,
+                remote_line(kind, order, line)
+            );
         }
         text
     };
@@ -250,9 +258,15 @@ mod tests {
             let path = format!("{prefix}{}/status", remote_id(kind, n));
             assert_eq!(order_of_call(&call(kind, &path, body)), Some(n), "{kind:?}");
         }
-        let form = format!("order_item_id={}&status=dispatched", remote_line(ChannelKind::Base, n, 3));
+        let form = format!(
+            "order_item_id={}&status=dispatched",
+            remote_line(ChannelKind::Base, n, 3)
+        );
         let base = call(ChannelKind::Base, "/1/orders/edit_status", &form);
         assert_eq!(order_of_call(&base), Some(n));
-        assert_eq!(order_of_call(&call(ChannelKind::Base, "/1/oauth/token", "")), None);
+        assert_eq!(
+            order_of_call(&call(ChannelKind::Base, "/1/oauth/token", "")),
+            None
+        );
     }
 }

@@ -49,25 +49,41 @@ fn statuses(report: &LoadReport) -> String {
         .join(" ")
 }
 
+pub fn durability_name(durability: Durability) -> &'static str {
+    match durability {
+        Durability::Fsync => "fsync",
+        Durability::Flush => "flush",
+        Durability::None => "none",
+    }
+}
+
 /// Closed-loop ingest at 128 in flight: events/s that got a 2xx.
-pub async fn throughput(env: &mut Env, durability: Durability, events: u64) -> anyhow::Result<(f64, Row)> {
+pub async fn throughput(
+    env: &mut Env,
+    durability: Durability,
+    events: u64,
+) -> anyhow::Result<(f64, Row)> {
     let (daemon, _) = env.start(&Run::ingest_only(durability)).await?;
     let mix = Mix::Chain { orders: 20_000 };
     let warm = load::run(plan(env, daemon.webhook_url(), mix, 0, 2_000, None), None).await;
     let (stop, rss) = sample_rss(daemon.pid, Duration::from_millis(250));
-    let report = load::run(plan(env, daemon.webhook_url(), mix, 2_000, events, None), None).await;
+    let report = load::run(
+        plan(env, daemon.webhook_url(), mix, 2_000, events, None),
+        None,
+    )
+    .await;
     let _ = stop.send(());
     let peak = rss.await?.into_iter().max().unwrap_or(0);
     daemon.stop()?;
-    let name = match durability {
-        Durability::Fsync => "fsync",
-        Durability::Flush => "flush",
-        Durability::None => "none",
-    };
+    let name = durability_name(durability);
     let events_per_sec = report.throughput();
     let row = row(
         &format!("durable ingest, `durability = \"{name}\"`"),
-        if durability == Durability::Fsync { "≥ 10,000 events/s" } else { "" },
+        if durability == Durability::Fsync {
+            "≥ 10,000 events/s"
+        } else {
+            ""
+        },
         format!("{events_per_sec:.0} events/s"),
         format!(
             "{} events after {} warm-up, 128 in flight; latency {}; peak RSS {}; {}",
@@ -115,28 +131,51 @@ pub async fn bare(env: &mut Env, events: u64) -> anyhow::Result<(f64, Row)> {
             "bare actix handler (reads the body, answers 202)",
             "",
             format!("{rate:.0} events/s"),
-            format!("same generator and events; latency {}", percentiles(&report.service)),
+            format!(
+                "same generator and events; latency {}",
+                percentiles(&report.service)
+            ),
         ),
     ))
 }
 
 /// Open loop at `rate` for `seconds`: time-to-2xx from the scheduled send, and the
 /// daemon's RSS at idle, during and after.
-pub async fn time_to_2xx(env: &mut Env, rate: f64, seconds: u64) -> anyhow::Result<Vec<Row>> {
-    let (daemon, _) = env.start(&Run::ingest_only(Durability::Fsync)).await?;
+pub async fn time_to_2xx(
+    env: &mut Env,
+    durability: Durability,
+    rate: f64,
+    seconds: u64,
+) -> anyhow::Result<Vec<Row>> {
+    let (daemon, _) = env.start(&Run::ingest_only(durability)).await?;
     let mix = Mix::Chain { orders: 50_000 };
-    load::run(plan(env, daemon.webhook_url(), mix, 0, 1_000, Some(rate)), None).await;
+    load::run(
+        plan(env, daemon.webhook_url(), mix, 0, 1_000, Some(rate)),
+        None,
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = daemon.rss_kib();
     let count = (rate * seconds as f64) as u64;
     let (stop, rss) = sample_rss(daemon.pid, Duration::from_secs(1));
-    let report = load::run(plan(env, daemon.webhook_url(), mix, 1_000, count, Some(rate)), None).await;
+    let report = load::run(
+        plan(env, daemon.webhook_url(), mix, 1_000, count, Some(rate)),
+        None,
+    )
+    .await;
     let _ = stop.send(());
     let samples = rss.await?;
     daemon.stop()?;
-    let target = if rate >= 2000.0 { "p99 ≤ 5 ms at 2k/s" } else { "" };
+    let target = if rate >= 2000.0 {
+        "p99 ≤ 5 ms at 2k/s"
+    } else {
+        ""
+    };
     let mut rows = vec![row(
-        &format!("time to 2xx at {rate:.0} events/s (fsync), p50 / p99 / p99.9"),
+        &format!(
+            "time to 2xx at {rate:.0} events/s ({}), p50 / p99 / p99.9",
+            durability_name(durability)
+        ),
         target,
         percentiles(&report.latency),
         format!(
@@ -166,16 +205,35 @@ pub async fn time_to_2xx(env: &mut Env, rate: f64, seconds: u64) -> anyhow::Resu
 
 /// Open loop at `rate` with the five channels on the sims: from each event's
 /// scheduled send to the arrival of its status call at each marketplace.
-pub async fn ingest_to_marketplace(env: &mut Env, rate: f64, seconds: u64) -> anyhow::Result<Row> {
+/// Also returns the daemon's RSS, sampled every 5 s while the load ran (the soak).
+pub async fn ingest_to_marketplace(
+    env: &mut Env,
+    rate: f64,
+    seconds: u64,
+) -> anyhow::Result<(Row, Vec<u64>)> {
     let count = (rate * seconds as f64) as u64;
     let warm = 500;
-    events::seed(&env.sims, 0..warm + count).map_err(anyhow::Error::msg)?;
+    // Orders of earlier runs in this process are not sent again: new ids each run.
+    let base = env.next_orders(warm + count);
+    events::seed(&env.sims, base..base + warm + count).map_err(anyhow::Error::msg)?;
     let (daemon, _) = env.start(&Run::delivering()).await?;
     let mix = Mix::NewOrders;
-    load::run(plan(env, daemon.webhook_url(), mix, 0, warm, Some(rate)), None).await;
+    load::run(
+        plan(env, daemon.webhook_url(), mix, base, warm, Some(rate)),
+        None,
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mark = env.sims.recorder.mark();
-    let report = load::run(plan(env, daemon.webhook_url(), mix, warm, count, Some(rate)), None).await;
+    let (stop, rss) = sample_rss(daemon.pid, Duration::from_secs(5));
+    let warm = base + warm;
+    let report = load::run(
+        plan(env, daemon.webhook_url(), mix, warm, count, Some(rate)),
+        None,
+    )
+    .await;
+    let _ = stop.send(());
+    let rss = rss.await?;
     let expected = |order: u64| if order % 2 == 0 { 4 } else { 5 };
     let want: usize = report.acknowledged.iter().map(|&o| expected(o)).sum();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -210,7 +268,10 @@ pub async fn ingest_to_marketplace(env: &mut Env, rate: f64, seconds: u64) -> an
         let Some(Some(sent)) = report.sent_at.get((order - warm) as usize) else {
             continue;
         };
-        let micros = (arrived.saturating_duration_since(sent.into_std()).as_micros() as u64).max(1);
+        let micros = (arrived
+            .saturating_duration_since(sent.into_std())
+            .as_micros() as u64)
+            .max(1);
         per_call.saturating_record(micros);
         let slowest = per_event.entry(*order).or_default();
         *slowest = (*slowest).max(micros);
@@ -235,7 +296,7 @@ pub async fn ingest_to_marketplace(env: &mut Env, rate: f64, seconds: u64) -> an
         .iter()
         .filter(|c| !c.is_auth() && c.status >= 300)
         .count();
-    Ok(row(
+    let row = row(
         &format!("ingest → marketplace at {rate:.0} events/s, five channels, p50 / p99 / p99.9"),
         "p99 ≤ 10 ms at 1k/s",
         percentiles(&per_call),
@@ -245,5 +306,29 @@ pub async fn ingest_to_marketplace(env: &mut Env, rate: f64, seconds: u64) -> an
             percentiles(&all),
             statuses(&report)
         ),
-    ))
+    );
+    Ok((row, rss))
+}
+
+/// RSS over a long run with deliveries flowing (the outbox stays small).
+pub fn soak_row(rate: f64, seconds: u64, samples: &[u64], cache_capacity: u64) -> Row {
+    let (lo, hi) = (
+        samples.iter().copied().min().unwrap_or(0),
+        samples.iter().copied().max().unwrap_or(0),
+    );
+    let half = samples.len() / 2;
+    let first_half = samples[..half].iter().copied().max().unwrap_or(0);
+    let second_half = samples[half..].iter().copied().max().unwrap_or(0);
+    row(
+        &format!("soak: RSS over {seconds} s at {rate:.0} events/s, five channels delivering"),
+        "≤ 64 MiB, flat",
+        format!("{}–{}", mib(lo), mib(hi)),
+        format!(
+            "{} samples 5 s apart; max of the first half {}, of the second half {}; cache_capacity {}",
+            samples.len(),
+            mib(first_half),
+            mib(second_half),
+            mib(cache_capacity / 1024)
+        ),
+    )
 }

@@ -7,6 +7,7 @@ use super::events::Mix;
 use super::load::{self, LoadPlan};
 use super::scenarios::{row, Row};
 use crate::config::Durability;
+use std::path::Path;
 use std::time::Duration;
 
 fn median(mut values: Vec<Duration>) -> Duration {
@@ -23,7 +24,14 @@ fn ms(d: Duration) -> String {
 pub async fn restart(env: &mut Env, tasks: u64, restarts: usize) -> anyhow::Result<Row> {
     let store = env.new_store();
     let orders = tasks.div_ceil(5);
-    let loaded = bulk::load(&store, Mix::NewOrders, orders, true, Duration::from_secs(3600)).await?;
+    let loaded = bulk::load(
+        &store,
+        Mix::NewOrders,
+        orders,
+        true,
+        Duration::from_secs(3600),
+    )
+    .await?;
     let mut run = Run::ingest_only(Durability::Fsync);
     run.store = Some(store);
     let (mut ready, mut engine, mut rss) = (Vec::new(), Vec::new(), Vec::new());
@@ -51,8 +59,23 @@ pub async fn restart(env: &mut Env, tasks: u64, restarts: usize) -> anyhow::Resu
 
 /// `orders` orders bulk loaded (links kept, nothing queued); then the daemon on that
 /// store: RSS at idle, under 1k events/s of new orders, size on disk vs raw events.
-pub async fn million(env: &mut Env, orders: u64, seconds: u64) -> anyhow::Result<Vec<Row>> {
-    let store = env.new_store();
+/// `big`: where the store goes when the work folder's disk is too small for it.
+pub async fn million(
+    env: &mut Env,
+    orders: u64,
+    seconds: u64,
+    big: Option<&Path>,
+) -> anyhow::Result<Vec<Row>> {
+    let _big_dir;
+    let store = match big {
+        Some(dir) => {
+            _big_dir = tempfile::Builder::new()
+                .prefix("ordersync-bench-big-")
+                .tempdir_in(dir)?;
+            _big_dir.path().join("store")
+        }
+        None => env.new_store(),
+    };
     let loaded = bulk::load(&store, Mix::NewOrders, orders, false, Duration::ZERO).await?;
     let on_disk = super::daemon::dir_size(&store);
     let mut run = Run::ingest_only(Durability::Fsync);
@@ -103,10 +126,11 @@ pub async fn million(env: &mut Env, orders: u64, seconds: u64) -> anyhow::Result
                 on_disk as f64 / loaded.raw_bytes.max(1) as f64
             ),
             format!(
-                "raw events {:.0} MiB ({} B each: order, 5 items, 5 links with item maps); after the run and a clean stop {:.0} MiB",
+                "raw events {:.0} MiB ({} B each: order, 5 items, 5 links with item maps); after the run and a clean stop {:.0} MiB; store folder {}",
                 loaded.raw_bytes as f64 / (1 << 20) as f64,
                 loaded.raw_bytes / loaded.events.max(1),
-                after as f64 / (1 << 20) as f64
+                after as f64 / (1 << 20) as f64,
+                big.map_or("beside the others".to_string(), |b| format!("in {}", b.display()))
             ),
         ),
     ])

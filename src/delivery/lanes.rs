@@ -55,7 +55,10 @@ impl Lanes {
         let key = self
             .shared_key(&lane_key)
             .unwrap_or_else(|| Arc::new(lane_key));
-        self.lanes.entry(key.clone()).or_default().upsert(task_id, due);
+        self.lanes
+            .entry(key.clone())
+            .or_default()
+            .upsert(task_id, due);
         self.push_head(&key);
     }
 
@@ -86,7 +89,9 @@ impl Lanes {
     }
 
     fn shared_key(&self, lane_key: &LaneKey) -> Option<SharedKey> {
-        self.lanes.get_key_value(lane_key).map(|(key, _)| key.clone())
+        self.lanes
+            .get_key_value(lane_key)
+            .map(|(key, _)| key.clone())
     }
 
     fn push_head(&mut self, key: &SharedKey) {

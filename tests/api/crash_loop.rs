@@ -23,5 +23,9 @@ async fn three_kill_9_cycles_lose_nothing() {
     assert_eq!(report.cycles, 3);
     assert!(report.acknowledged > 0, "{report:?}");
     assert!(report.lost_events.is_empty(), "{:?}", report.lost_events);
-    assert!(report.missing_calls.is_empty(), "{:?}", report.missing_calls);
+    assert!(
+        report.missing_calls.is_empty(),
+        "{:?}",
+        report.missing_calls
+    );
 }

@@ -232,7 +232,11 @@ async fn a_401_whose_refresh_is_refused_holds_the_task_in_auth() {
     post_accepted(&app, &canceled("f-auth", YOUCAN, "yc-2")).await;
     app.wait_for_channel_state("f-auth", YOUCAN, "auth").await;
     let queued = app.deliveries("").await;
-    assert_eq!(queued.len(), 1, "the task waits for new credentials: {queued:#?}");
+    assert_eq!(
+        queued.len(),
+        1,
+        "the task waits for new credentials: {queued:#?}"
+    );
     assert_eq!(queued[0]["state"], "auth");
     let ready = app
         .client
