@@ -3,6 +3,7 @@
 //! copy of the order.
 
 pub mod admin;
+pub mod bench;
 pub mod channels;
 pub mod cli;
 pub mod config;

@@ -7,7 +7,7 @@ use super::probe::{ChannelOutbox, OutboxSnapshot, ProbeRequest};
 use super::retry::RetryPolicy;
 use super::worker::{attempt, WorkerContext, WorkerResult};
 use crate::domain::ChannelName;
-use crate::store::{Committed, Store, StoreError, Task, TaskFilter, TaskState};
+use crate::store::{Committed, Store, StoreError, Task, TaskState};
 use futures_util::FutureExt;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -37,18 +37,14 @@ pub fn start(
     probes: mpsc::Receiver<ProbeRequest>,
 ) -> Result<tokio::task::JoinHandle<()>, StoreError> {
     let mut lanes = Lanes::default();
-    let live = store.tasks(&TaskFilter {
-        limit: usize::MAX,
-        ..TaskFilter::default()
-    })?;
     let mut dead = HashMap::new();
-    for task in &live {
+    store.for_each_task(|task| {
         if task.state == TaskState::Dead {
             dead.insert(task.id, task.channel().clone());
         } else {
-            lanes.insert(lane_of(task), task.id, due_instant(task));
+            lanes.insert(lane_of(&task), task.id, due_instant(&task));
         }
-    }
+    })?;
     tracing::info!(tasks = lanes.len(), "delivery engine started");
     let scheduler = Scheduler {
         lanes,
@@ -89,7 +85,7 @@ impl Scheduler {
         let mut workers: JoinSet<(LaneKey, u64, WorkerResult)> = JoinSet::new();
         loop {
             self.dispatch(&permits, &mut workers);
-            let next_due = self.lanes.next_due();
+            let next_due = next_wake(&self.lanes, permits.available_permits());
             tokio::select! {
                 batch = self.committed.recv() => match batch {
                     Some(tasks) => tasks.iter().for_each(|t| {
@@ -203,9 +199,40 @@ impl Scheduler {
     }
 }
 
+/// When the timer should wake the scheduler. With every permit taken, a due lane head
+/// can only start once a worker is done, and that wakes the loop anyway: waiting on
+/// its (past) due time would spin the loop until then, starving the workers and the
+/// writer of the CPU they need to finish.
+fn next_wake(lanes: &Lanes, free_permits: usize) -> Option<Instant> {
+    if free_permits == 0 {
+        return None;
+    }
+    lanes.next_due()
+}
+
 async fn sleep_until(due: Option<Instant>) {
     match due {
         Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ChannelName, OrderId};
+
+    #[test]
+    fn a_saturated_scheduler_waits_for_a_worker_not_for_the_clock() {
+        let mut lanes = Lanes::default();
+        let lane = (
+            OrderId::parse("1").unwrap(),
+            ChannelName::parse("wiz").unwrap(),
+        );
+        let overdue = Instant::now() - Duration::from_secs(1);
+        lanes.insert(lane, 7, overdue);
+        assert_eq!(next_wake(&lanes, 1), Some(overdue));
+        assert_eq!(next_wake(&lanes, 0), None);
+        assert_eq!(next_wake(&Lanes::default(), 4), None);
     }
 }

@@ -4,58 +4,100 @@
 
 use crate::domain::{ChannelName, OrderId};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 use tokio::time::Instant;
 
 pub type LaneKey = (OrderId, ChannelName);
 
+/// One allocation per lane, shared by the lane map and its heap entries: with every
+/// live task loaded at start (100k and more), copies of the two ids per heap entry
+/// were most of the engine's memory.
+type SharedKey = Arc<LaneKey>;
+
 #[derive(Debug, Default)]
 struct Lane {
-    /// Task id → when it is due.
-    tasks: BTreeMap<u64, Instant>,
+    /// (task id, when it is due), sorted by id. Lanes are short (usually one task) and
+    /// ids grow, so a sorted Vec beats a BTreeMap, whose first node alone is ~300 bytes.
+    tasks: Vec<(u64, Instant)>,
     busy: bool,
+}
+
+impl Lane {
+    fn head(&self) -> Option<(u64, Instant)> {
+        self.tasks.first().copied()
+    }
+
+    fn upsert(&mut self, task_id: u64, due: Instant) {
+        match self.tasks.binary_search_by_key(&task_id, |(id, _)| *id) {
+            Ok(at) => self.tasks[at].1 = due,
+            Err(at) => self.tasks.insert(at, (task_id, due)),
+        }
+    }
+
+    fn remove(&mut self, task_id: u64) {
+        if let Ok(at) = self.tasks.binary_search_by_key(&task_id, |(id, _)| *id) {
+            self.tasks.remove(at);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Lanes {
-    lanes: HashMap<LaneKey, Lane>,
+    lanes: HashMap<SharedKey, Lane>,
     /// (due, task id, lane) of lane heads; entries that went stale are skipped on pop.
-    heap: BinaryHeap<Reverse<(Instant, u64, LaneKey)>>,
+    heap: BinaryHeap<Reverse<(Instant, u64, SharedKey)>>,
 }
 
 impl Lanes {
     /// Adds or reschedules a task.
     pub fn insert(&mut self, lane_key: LaneKey, task_id: u64, due: Instant) {
-        let lane = self.lanes.entry(lane_key.clone()).or_default();
-        lane.tasks.insert(task_id, due);
-        self.push_head(&lane_key);
+        let key = self
+            .shared_key(&lane_key)
+            .unwrap_or_else(|| Arc::new(lane_key));
+        self.lanes
+            .entry(key.clone())
+            .or_default()
+            .upsert(task_id, due);
+        self.push_head(&key);
     }
 
     /// Drops a task (finished, dead, or gone) and frees its lane.
     pub fn remove(&mut self, lane_key: &LaneKey, task_id: u64) {
-        if let Some(lane) = self.lanes.get_mut(lane_key) {
-            lane.tasks.remove(&task_id);
-            lane.busy = false;
-            if lane.tasks.is_empty() {
-                self.lanes.remove(lane_key);
-                return;
-            }
+        let Some(key) = self.shared_key(lane_key) else {
+            return;
+        };
+        let lane = self.lanes.get_mut(&key).expect("the key came from the map");
+        lane.remove(task_id);
+        lane.busy = false;
+        if lane.tasks.is_empty() {
+            self.lanes.remove(lane_key);
+            return;
         }
-        self.push_head(lane_key);
+        self.push_head(&key);
     }
 
     /// Frees a lane whose head ran and was rescheduled (by `insert`).
     pub fn release(&mut self, lane_key: &LaneKey) {
-        if let Some(lane) = self.lanes.get_mut(lane_key) {
+        let Some(key) = self.shared_key(lane_key) else {
+            return;
+        };
+        if let Some(lane) = self.lanes.get_mut(&key) {
             lane.busy = false;
         }
-        self.push_head(lane_key);
+        self.push_head(&key);
     }
 
-    fn push_head(&mut self, lane_key: &LaneKey) {
-        if let Some(lane) = self.lanes.get(lane_key) {
-            if let (false, Some((&id, &due))) = (lane.busy, lane.tasks.first_key_value()) {
-                self.heap.push(Reverse((due, id, lane_key.clone())));
+    fn shared_key(&self, lane_key: &LaneKey) -> Option<SharedKey> {
+        self.lanes
+            .get_key_value(lane_key)
+            .map(|(key, _)| key.clone())
+    }
+
+    fn push_head(&mut self, key: &SharedKey) {
+        if let Some(lane) = self.lanes.get(key) {
+            if let (false, Some((id, due))) = (lane.busy, lane.head()) {
+                self.heap.push(Reverse((due, id, key.clone())));
             }
         }
     }
@@ -71,12 +113,11 @@ impl Lanes {
             let Some(lane) = self.lanes.get_mut(&key) else {
                 continue;
             };
-            let is_current_head = lane.tasks.first_key_value() == Some((&id, &due));
-            if lane.busy || !is_current_head {
+            if lane.busy || lane.head() != Some((id, due)) {
                 continue;
             }
             lane.busy = true;
-            return Some((key, id));
+            return Some((LaneKey::clone(&key), id));
         }
         None
     }
@@ -90,8 +131,9 @@ impl Lanes {
     /// every task, in memory).
     pub fn per_channel(&self) -> HashMap<ChannelName, (usize, Instant)> {
         let mut channels: HashMap<ChannelName, (usize, Instant)> = HashMap::new();
-        for ((_, channel), lane) in &self.lanes {
-            for &due in lane.tasks.values() {
+        for (key, lane) in &self.lanes {
+            let channel = &key.1;
+            for &(_, due) in &lane.tasks {
                 let entry = channels.entry(channel.clone()).or_insert((0, due));
                 entry.0 += 1;
                 entry.1 = entry.1.min(due);

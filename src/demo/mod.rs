@@ -7,7 +7,7 @@ mod report;
 mod setup;
 mod story;
 
-pub use setup::{config_toml, demo_config};
+pub use setup::{config_toml, demo_config, generate_admin_token, generate_whsec, SOURCE};
 
 use crate::cli::client::AdminClient;
 use crate::domain::ChannelKind;

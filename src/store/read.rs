@@ -98,6 +98,16 @@ impl Store {
         Ok(tasks)
     }
 
+    /// Every task in the outbox, in id order, handed over one at a time: the engine
+    /// loads 100k and more at start, and a Vec of them all would set the process's
+    /// peak memory (which the allocator keeps) for the rest of its life.
+    pub fn for_each_task(&self, mut each: impl FnMut(Task)) -> Result<(), StoreError> {
+        for bytes in self.inner.outbox.iter().values() {
+            each(decode("task", &bytes?)?);
+        }
+        Ok(())
+    }
+
     pub fn token(&self, channel: &ChannelName) -> Result<Option<StoredToken>, StoreError> {
         self.inner
             .tokens

@@ -18,8 +18,8 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate, Times};
 
 const ORDER: &str = "5b0f2a1e-0c1d-4e4f-9a7b-3c2d1e0f9a8b";
-const OK: &str = r#"{"status":200,"detail":"Status is successfully updated","meta":[]}"#;
-const GRANT: &str = r#"{"token_type":"Bearer","expires_in":31536000,"access_token":"new-access","refresh_token":"new-refresh"}"#;
+pub(crate) const OK: &str = r#"{"status":200,"detail":"Status is successfully updated","meta":[]}"#;
+pub(crate) const GRANT: &str = r#"{"token_type":"Bearer","expires_in":31536000,"access_token":"new-access","refresh_token":"new-refresh"}"#;
 
 fn config(refresh: bool, fulfill: bool) -> YoucanConfig {
     YoucanConfig {
