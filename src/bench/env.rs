@@ -3,11 +3,13 @@
 //! secrets the config files carry.
 
 use super::daemon::{free_port, write_config, Daemon, DaemonSpec, Settings};
-use crate::config::Durability;
+use crate::config::{ChannelConfig, ChannelSettings, Durability};
 use crate::domain::ChannelKind;
+use crate::domain::ChannelName;
 use crate::secret::Secret;
 use crate::sim::Sims;
 use hdrhistogram::Histogram;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -21,6 +23,9 @@ pub struct Env {
     pub cache_capacity: u64,
     runs: u32,
     orders: u64,
+    /// The channels each store's daemon was first configured with: restarts keep the
+    /// same config file, as a real deployment's would across a crash.
+    configured: HashMap<PathBuf, BTreeMap<ChannelName, ChannelConfig>>,
 }
 
 /// How one daemon run is configured.
@@ -80,6 +85,7 @@ impl Env {
             cache_capacity,
             runs: 0,
             orders: 0,
+            configured: HashMap::new(),
         })
     }
 
@@ -95,6 +101,25 @@ impl Env {
     pub fn new_store(&mut self) -> PathBuf {
         self.runs += 1;
         self.work.path().join(format!("store-{}", self.runs))
+    }
+
+    /// The sims' channels with the refresh tokens BASE and YouCan accept now: both
+    /// rotate them on every refresh, and the sims outlive each daemon, so a daemon on a
+    /// fresh store must be configured the way a seller re-authorizing would be.
+    fn channels(&self) -> BTreeMap<ChannelName, ChannelConfig> {
+        let mut channels = self.sims.channel_configs(ChannelKind::ALL);
+        for channel in channels.values_mut() {
+            match &mut channel.settings {
+                ChannelSettings::Base { refresh_token, .. } => {
+                    *refresh_token = Secret::new(self.sims.base.refresh_token());
+                }
+                ChannelSettings::Youcan { refresh_token, .. } => {
+                    *refresh_token = Some(Secret::new(self.sims.youcan.refresh_token()));
+                }
+                _ => {}
+            }
+        }
+        channels
     }
 
     /// Writes the config and starts the daemon; returns once it is ready.
@@ -115,7 +140,14 @@ impl Env {
             log_level: std::env::var("BENCH_LOG_LEVEL").unwrap_or_else(|_| "info".into()),
             secret: self.secret.clone(),
             admin_token: self.admin_token.clone(),
-            channels: self.sims.channel_configs(ChannelKind::ALL),
+            channels: match self.configured.get(&store) {
+                Some(channels) => channels.clone(),
+                None => {
+                    let channels = self.channels();
+                    self.configured.insert(store.clone(), channels.clone());
+                    channels
+                }
+            },
         };
         let config_dir = self.work.path().join(format!("config-{port}"));
         std::fs::create_dir_all(&config_dir)?;
