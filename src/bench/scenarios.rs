@@ -212,7 +212,8 @@ pub async fn ingest_to_marketplace(
     seconds: u64,
 ) -> anyhow::Result<(Row, Vec<u64>)> {
     let count = (rate * seconds as f64) as u64;
-    let warm = 500;
+    // Half a second of load (tokens, connections), at most 500 events.
+    let warm = ((rate / 2.0) as u64).clamp(1, 500);
     // Orders of earlier runs in this process are not sent again: new ids each run.
     let base = env.next_orders(warm + count);
     events::seed(&env.sims, base..base + warm + count).map_err(anyhow::Error::msg)?;
@@ -264,7 +265,8 @@ pub async fn ingest_to_marketplace(
     daemon.stop()?;
     let mut per_call = load::histogram();
     let mut per_event: BTreeMap<u64, u64> = BTreeMap::new();
-    for ((order, _), arrived) in &first {
+    let mut per_kind: BTreeMap<&str, hdrhistogram::Histogram<u64>> = BTreeMap::new();
+    for ((order, kind), arrived) in &first {
         let Some(Some(sent)) = report.sent_at.get((order - warm) as usize) else {
             continue;
         };
@@ -273,6 +275,10 @@ pub async fn ingest_to_marketplace(
             .as_micros() as u64)
             .max(1);
         per_call.saturating_record(micros);
+        per_kind
+            .entry(kind.as_str())
+            .or_insert_with(load::histogram)
+            .saturating_record(micros);
         let slowest = per_event.entry(*order).or_default();
         *slowest = (*slowest).max(micros);
     }
@@ -280,13 +286,12 @@ pub async fn ingest_to_marketplace(
     for micros in per_event.values() {
         all.saturating_record(*micros);
     }
-    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, kind) in first.keys() {
-        *by_kind.entry(kind.as_str()).or_default() += 1;
-    }
-    let by_kind = by_kind
+    let by_kind = per_kind
         .iter()
-        .map(|(kind, n)| format!("{kind} {n}"))
+        .map(|(kind, h)| {
+            let p99 = h.value_at_quantile(0.99) as f64 / 1000.0;
+            format!("{kind} {} (p99 {p99:.1} ms)", h.len())
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let errors: usize = env

@@ -15,7 +15,7 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Shorter than the test's slow answers, long enough for a loaded CI machine.
-const TIMEOUT: Duration = Duration::from_millis(700);
+const TIMEOUT: Duration = Duration::from_millis(1500);
 
 const HTML_PAGE: &str = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
     <body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
