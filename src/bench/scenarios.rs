@@ -1,6 +1,7 @@
 //! The measurements of BENCHMARKS.md, one function each; every one starts its own
 //! daemon process on a fresh store (or a bulk-loaded one) and returns table rows.
 
+use super::daemon::cpu_time;
 use super::env::{mib, percentiles, sample_rss, Env, Run};
 use super::events::{self, Mix};
 use super::load::{self, LoadPlan, LoadReport};
@@ -58,6 +59,11 @@ pub fn durability_name(durability: Durability) -> &'static str {
 }
 
 /// Closed-loop ingest at 128 in flight: events/s that got a 2xx.
+/// CPU microseconds per acknowledged event.
+fn cpu_per_event(cpu: Duration, events: u64) -> String {
+    format!("{:.0}", cpu.as_micros() as f64 / events.max(1) as f64)
+}
+
 pub async fn throughput(
     env: &mut Env,
     durability: Durability,
@@ -67,11 +73,13 @@ pub async fn throughput(
     let mix = Mix::Chain { orders: 20_000 };
     let warm = load::run(plan(env, daemon.webhook_url(), mix, 0, 2_000, None), None).await;
     let (stop, rss) = sample_rss(daemon.pid, Duration::from_millis(250));
+    let cpu_before = cpu_time(daemon.pid);
     let report = load::run(
         plan(env, daemon.webhook_url(), mix, 2_000, events, None),
         None,
     )
     .await;
+    let cpu = cpu_time(daemon.pid).saturating_sub(cpu_before);
     let _ = stop.send(());
     let peak = rss.await?.into_iter().max().unwrap_or(0);
     daemon.stop()?;
@@ -86,9 +94,10 @@ pub async fn throughput(
         },
         format!("{events_per_sec:.0} events/s"),
         format!(
-            "{} events after {} warm-up, 128 in flight; latency {}; peak RSS {}; {}",
+            "{} events after {} warm-up, 128 in flight; daemon CPU {} µs/event; latency {}; peak RSS {}; {}",
             report.ok() + report.failed(),
             warm.ok(),
+            cpu_per_event(cpu, report.ok()),
             percentiles(&report.service),
             mib(peak),
             statuses(&report)
@@ -227,6 +236,7 @@ pub async fn ingest_to_marketplace(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mark = env.sims.recorder.mark();
     let (stop, rss) = sample_rss(daemon.pid, Duration::from_secs(5));
+    let cpu_before = cpu_time(daemon.pid);
     let warm = base + warm;
     let report = load::run(
         plan(env, daemon.webhook_url(), mix, warm, count, Some(rate)),
@@ -262,6 +272,7 @@ pub async fn ingest_to_marketplace(
             .collect();
         eprintln!("missing payco calls for orders {missing:?}");
     }
+    let cpu = cpu_time(daemon.pid).saturating_sub(cpu_before);
     daemon.stop()?;
     let mut per_call = load::histogram();
     let mut per_event: BTreeMap<u64, u64> = BTreeMap::new();
@@ -306,9 +317,10 @@ pub async fn ingest_to_marketplace(
         "p99 ≤ 10 ms at 1k/s",
         percentiles(&per_call),
         format!(
-            "{seconds} s; per status call (first call per order and marketplace, {} of {want} arrived: {by_kind}); slowest marketplace per event {}; {errors} non-2xx sim answers; ingest {}",
+            "{seconds} s; per status call (first call per order and marketplace, {} of {want} arrived: {by_kind}); slowest marketplace per event {}; {errors} non-2xx sim answers; daemon CPU {} µs/event (ingest and its deliveries); ingest {}",
             first.len(),
             percentiles(&all),
+            cpu_per_event(cpu, report.ok()),
             statuses(&report)
         ),
     );

@@ -102,14 +102,30 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// RFC 3339 text in human-readable formats (JSON: the API and the wire); nanoseconds
+/// since the epoch in binary ones (the store's records), which need no formatting.
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_rfc3339())
+        if serializer.is_human_readable() {
+            serializer.serialize_str(&self.to_rfc3339())
+        } else {
+            serializer.serialize_i128(self.0.unix_timestamp_nanos())
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if !deserializer.is_human_readable() {
+            let nanos = i128::deserialize(deserializer)?;
+            return OffsetDateTime::from_unix_timestamp_nanos(nanos)
+                .ok()
+                .and_then(representable)
+                .map(Self)
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!("timestamp out of range: {nanos} ns"))
+                });
+        }
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
     }

@@ -52,14 +52,14 @@ fn corrupt(error: StoreError) -> Abort {
 fn read_order(t: &Trees<'_>, order_id: &OrderId) -> Result<Option<Order>, Abort> {
     t.orders
         .get(order_key(order_id))?
-        .map(|bytes| decode("order", &bytes).map_err(corrupt))
+        .map(|bytes| decode::<Order>(&bytes).map_err(corrupt))
         .transpose()
 }
 
 fn read_task(t: &Trees<'_>, task_id: u64) -> Result<Option<Task>, Abort> {
     t.outbox
         .get(task_key(task_id))?
-        .map(|bytes| decode("task", &bytes).map_err(corrupt))
+        .map(|bytes| decode::<Task>(&bytes).map_err(corrupt))
         .transpose()
 }
 

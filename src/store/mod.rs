@@ -2,6 +2,7 @@
 //! operations in single transactions (group commit), reads off the async threads.
 
 mod apply;
+mod codec;
 mod keys;
 mod ops;
 pub mod prune;
@@ -39,7 +40,7 @@ pub enum StoreError {
     #[error("stored {what} is unreadable: {source}")]
     Corrupt {
         what: &'static str,
-        source: serde_json::Error,
+        source: codec::CodecError,
     },
     #[error("syncing {path} to disk: {source}")]
     Sync {
@@ -164,15 +165,27 @@ impl Store {
     }
 }
 
-fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+fn encode<T: codec::Record>(record: &T) -> Vec<u8> {
+    record.to_bytes()
+}
+
+fn decode<T: codec::Record>(bytes: &[u8]) -> Result<T, StoreError> {
+    T::from_bytes(bytes)
+}
+
+/// Tokens (rarely written) and the records of schema version 1 are JSON.
+fn encode_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("store records always serialize")
 }
 
-fn decode<T: serde::de::DeserializeOwned>(
+fn decode_json<T: serde::de::DeserializeOwned>(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt { what, source })
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        what,
+        source: source.into(),
+    })
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ impl Store {
         }
         for entry in self.inner.history.iter() {
             let (key, bytes) = entry?;
-            let record: HistoryEntry = decode("history entry", &bytes)?;
+            let record: HistoryEntry = decode::<HistoryEntry>(&bytes)?;
             if record.at() < before {
                 self.inner.history.remove(&key)?;
                 pruned.history_entries += 1;

@@ -25,7 +25,7 @@ impl Store {
         self.inner
             .orders
             .get(order_key(order_id))?
-            .map(|bytes| decode("order", &bytes))
+            .map(|bytes| decode::<Order>(&bytes))
             .transpose()
     }
 
@@ -34,7 +34,7 @@ impl Store {
             .history
             .scan_prefix(history_prefix(order_id))
             .values()
-            .map(|bytes| decode("history entry", &bytes?))
+            .map(|bytes| decode::<HistoryEntry>(&bytes?))
             .collect()
     }
 
@@ -57,7 +57,7 @@ impl Store {
             .range::<Vec<u8>, _>((start, std::ops::Bound::Unbounded))
         {
             let (_, bytes) = entry?;
-            let order: Order = decode("order", &bytes)?;
+            let order: Order = decode::<Order>(&bytes)?;
             if status.is_some_and(|s| s != order.status) {
                 continue;
             }
@@ -77,7 +77,7 @@ impl Store {
         self.inner
             .outbox
             .get(task_key(task_id))?
-            .map(|bytes| decode("task", &bytes))
+            .map(|bytes| decode::<Task>(&bytes))
             .transpose()
     }
 
@@ -85,7 +85,7 @@ impl Store {
     pub fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
         let mut tasks = Vec::new();
         for bytes in self.inner.outbox.iter().values() {
-            let task: Task = decode("task", &bytes?)?;
+            let task: Task = decode::<Task>(&bytes?)?;
             let state_matches = filter.state.is_none_or(|s| s == task.state);
             let channel_matches = filter.channel.as_ref().is_none_or(|c| c == task.channel());
             if state_matches && channel_matches {
@@ -103,7 +103,7 @@ impl Store {
     /// peak memory (which the allocator keeps) for the rest of its life.
     pub fn for_each_task(&self, mut each: impl FnMut(Task)) -> Result<(), StoreError> {
         for bytes in self.inner.outbox.iter().values() {
-            each(decode("task", &bytes?)?);
+            each(decode::<Task>(&bytes?)?);
         }
         Ok(())
     }

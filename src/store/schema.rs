@@ -1,15 +1,19 @@
 //! The store's schema version, checked at open. Migrations run in order from the
 //! stored version to `SCHEMA_VERSION`; a store written by a newer build is refused.
 
-use super::StoreError;
+use super::codec::{Record, FORMAT_V2};
+use super::records::{HistoryEntry, Task};
+use super::{decode_json, StoreError};
+use crate::domain::Order;
 use std::path::Path;
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 1: JSON records. 2: binary records (`codec`).
+pub const SCHEMA_VERSION: u32 = 2;
 const KEY: &[u8] = b"schema_version";
 
 /// `MIGRATIONS[n]` upgrades a store from version n+1 to n+2.
 type Migration = fn(&sled::Db) -> Result<(), StoreError>;
-const MIGRATIONS: &[Migration] = &[];
+const MIGRATIONS: &[Migration] = &[json_to_binary];
 
 pub fn check_and_migrate(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Result<(), StoreError> {
     let found = match meta.get(KEY)? {
@@ -38,5 +42,40 @@ pub fn check_and_migrate(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Resul
         MIGRATIONS[(version - 1) as usize](db)?;
         meta.insert(KEY, &(version + 1).to_be_bytes())?;
     }
+    Ok(())
+}
+
+/// Records converted per sled batch: bounds memory on a big store.
+const CHUNK: usize = 4096;
+
+/// Version 1 → 2: orders, outbox tasks and history entries from JSON to `codec`'s
+/// binary records. Each chunk is one atomic batch; a record already converted (by a run
+/// that was cut short) is left as it is, so the migration can simply run again.
+fn json_to_binary(db: &sled::Db) -> Result<(), StoreError> {
+    convert_tree::<Order>(&db.open_tree("orders")?)?;
+    convert_tree::<Task>(&db.open_tree("outbox")?)?;
+    convert_tree::<HistoryEntry>(&db.open_tree("history")?)?;
+    Ok(())
+}
+
+fn convert_tree<T: Record + serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+) -> Result<(), StoreError> {
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
+    for entry in tree.iter() {
+        let (key, value) = entry?;
+        if value.first() == Some(&FORMAT_V2) {
+            continue;
+        }
+        let record: T = decode_json(T::WHAT, &value)?;
+        batch.insert(key, record.to_bytes());
+        pending += 1;
+        if pending == CHUNK {
+            tree.apply_batch(std::mem::take(&mut batch))?;
+            pending = 0;
+        }
+    }
+    tree.apply_batch(batch)?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! the token is flushed and synced: a rotated refresh token is never lost.
 
 use super::ops::{Op, OpResult};
-use super::{decode, encode, Store, StoreError, Writer};
+use super::{decode_json, encode_json, Store, StoreError, Writer};
 use crate::channels::auth::{StoredToken, TokenStore, TokenStoreError};
 use crate::domain::{ChannelName, Timestamp};
 use crate::secret::Secret;
@@ -19,7 +19,7 @@ struct TokenRecord {
 }
 
 pub(super) fn encode_token(token: &StoredToken) -> Vec<u8> {
-    encode(&TokenRecord {
+    encode_json(&TokenRecord {
         access_token: token.access_token.expose().to_string(),
         expires_at: token.expires_at,
         refresh_token: token.refresh_token.as_ref().map(|s| s.expose().to_string()),
@@ -28,7 +28,7 @@ pub(super) fn encode_token(token: &StoredToken) -> Vec<u8> {
 }
 
 pub(super) fn decode_token(bytes: &[u8]) -> Result<StoredToken, StoreError> {
-    let record: TokenRecord = decode("token", bytes)?;
+    let record: TokenRecord = decode_json("token", bytes)?;
     Ok(StoredToken {
         access_token: Secret::new(record.access_token),
         expires_at: record.expires_at,

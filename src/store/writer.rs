@@ -1,7 +1,9 @@
 //! The single writer: group commit. Concurrent requests queue here; the writer takes
-//! everything queued, applies it in one sled transaction, flushes (and fsyncs) once,
-//! and only then answers each request. One writer means no transaction conflicts and
-//! one flush per batch however many requests it carries.
+//! everything queued and applies it in one sled transaction; a syncer then flushes (and
+//! fsyncs) once for every batch applied meanwhile, and only then answers each request.
+//! One writer means no transaction conflicts and one flush per batch however many
+//! requests it carries. The two stages overlap: the next batch is applied while the
+//! previous one is being made durable, so the CPU does not sit idle during an fsync.
 
 use super::apply::{apply_op, Trees};
 use super::ops::{Op, OpResult, Planning};
@@ -10,11 +12,15 @@ use super::{Store, StoreError};
 use crate::metrics::Metrics;
 use sled::transaction::{TransactionError, Transactional};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most operations one batch carries; bounds transaction size and latency.
 const MAX_BATCH: usize = 512;
 const QUEUE_DEPTH: usize = 8192;
+/// Applied batches waiting for the syncer; past this the writer waits, and requests
+/// wait in the queue (back-pressure to the HTTP handlers).
+const APPLIED_DEPTH: usize = 4;
 
 type Reply = oneshot::Sender<Result<OpResult, Arc<StoreError>>>;
 
@@ -52,7 +58,7 @@ pub fn spawn_writer(
     spawn_measured_writer(store, planning, None)
 }
 
-/// `spawn_writer` that records each batch's size and flush time in `metrics`.
+/// `spawn_writer` that records each sync's size and flush time in `metrics`.
 pub fn spawn_measured_writer(
     store: Store,
     planning: Planning,
@@ -63,17 +69,30 @@ pub fn spawn_measured_writer(
     tokio::task::JoinHandle<()>,
 ) {
     let (requests, queue) = mpsc::channel(QUEUE_DEPTH);
+    let (applied, applied_rx) = mpsc::channel(APPLIED_DEPTH);
     let (committed, committed_rx) = mpsc::unbounded_channel();
-    let handle = tokio::spawn(run(store, Arc::new(planning), queue, committed, metrics));
+    tokio::spawn(apply_batches(
+        store.clone(),
+        Arc::new(planning),
+        queue,
+        applied,
+    ));
+    // The syncer ends after the applier (it drops `applied`), so this handle covers both.
+    let handle = tokio::spawn(sync_batches(store, applied_rx, committed, metrics));
     (Writer { requests }, committed_rx, handle)
 }
 
-async fn run(
+/// A batch whose transaction has run (or failed), waiting to be made durable.
+struct AppliedBatch {
+    results: Result<Vec<OpResult>, StoreError>,
+    replies: Vec<Reply>,
+}
+
+async fn apply_batches(
     store: Store,
     planning: Arc<Planning>,
     mut queue: mpsc::Receiver<(Op, Reply)>,
-    committed: mpsc::UnboundedSender<Committed>,
-    metrics: Option<Metrics>,
+    applied: mpsc::Sender<AppliedBatch>,
 ) {
     while let Some(first) = queue.recv().await {
         let mut ops = vec![first.0];
@@ -87,37 +106,82 @@ async fn run(
                 Err(_) => break,
             }
         }
-        let size = ops.len();
         let (batch_store, batch_planning) = (store.clone(), planning.clone());
-        let outcome =
-            tokio::task::spawn_blocking(move || batch_store.commit_batch(&batch_planning, &ops))
+        let results =
+            tokio::task::spawn_blocking(move || batch_store.apply_batch(&batch_planning, &ops))
                 .await
                 .unwrap_or_else(|panic| {
                     Err(StoreError::Sled(sled::Error::ReportableBug(
                         panic.to_string(),
                     )))
                 });
-        match outcome {
-            Ok((results, flushed)) => {
-                if let Some(metrics) = &metrics {
-                    metrics.writer_batch(size, flushed);
-                }
-                let due: Committed = results.iter().flat_map(due_tasks).cloned().collect();
-                if !due.is_empty() {
-                    let _ = committed.send(due);
-                }
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(Ok(result));
-                }
-            }
-            Err(error) => {
-                tracing::error!(error = %error, "store batch failed; answering 503 to its requests");
-                let error = Arc::new(error);
-                for reply in replies {
-                    let _ = reply.send(Err(error.clone()));
-                }
-            }
+        if applied
+            .send(AppliedBatch { results, replies })
+            .await
+            .is_err()
+        {
+            break;
         }
+    }
+}
+
+async fn sync_batches(
+    store: Store,
+    mut applied: mpsc::Receiver<AppliedBatch>,
+    committed: mpsc::UnboundedSender<Committed>,
+    metrics: Option<Metrics>,
+) {
+    while let Some(first) = applied.recv().await {
+        let mut batches = vec![first];
+        while let Ok(batch) = applied.try_recv() {
+            batches.push(batch);
+        }
+        let sync_store = store.clone();
+        let synced = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            sync_store.sync().map(|()| started.elapsed())
+        })
+        .await
+        .unwrap_or_else(|panic| {
+            Err(StoreError::Sled(sled::Error::ReportableBug(
+                panic.to_string(),
+            )))
+        })
+        .map_err(Arc::new);
+        if let (Some(metrics), Ok(took)) = (&metrics, &synced) {
+            let operations = batches.iter().map(|b| b.replies.len()).sum();
+            metrics.writer_batch(operations, *took);
+        }
+        for batch in batches {
+            answer(batch, &synced, &committed);
+        }
+    }
+}
+
+/// Answers a batch's requests once the sync covering it is done, and hands the tasks
+/// it made due to the scheduler (only now: a task is never delivered before it is durable).
+fn answer(
+    batch: AppliedBatch,
+    synced: &Result<Duration, Arc<StoreError>>,
+    committed: &mpsc::UnboundedSender<Committed>,
+) {
+    let error = match (batch.results, synced) {
+        (Ok(results), Ok(_)) => {
+            let due: Committed = results.iter().flat_map(due_tasks).cloned().collect();
+            if !due.is_empty() {
+                let _ = committed.send(due);
+            }
+            for (reply, result) in batch.replies.into_iter().zip(results) {
+                let _ = reply.send(Ok(result));
+            }
+            return;
+        }
+        (Err(error), _) => Arc::new(error),
+        (Ok(_), Err(error)) => error.clone(),
+    };
+    tracing::error!(error = %error, "store batch failed; answering 503 to its requests");
+    for reply in batch.replies {
+        let _ = reply.send(Err(error.clone()));
     }
 }
 
@@ -131,13 +195,9 @@ fn due_tasks(result: &OpResult) -> &[Task] {
 }
 
 impl Store {
-    /// Applies a batch in one transaction, then makes it durable; also says how long
-    /// making it durable took.
-    fn commit_batch(
-        &self,
-        planning: &Planning,
-        ops: &[Op],
-    ) -> Result<(Vec<OpResult>, std::time::Duration), StoreError> {
+    /// Applies a batch in one transaction (in memory and in sled's log; durable only
+    /// after the next `sync`).
+    fn apply_batch(&self, planning: &Planning, ops: &[Op]) -> Result<Vec<OpResult>, StoreError> {
         let i = &self.inner;
         let trees = (
             &i.orders,
@@ -147,7 +207,7 @@ impl Store {
             &i.outbox,
             &i.tokens,
         );
-        let results = trees
+        trees
             .transaction(|(orders, events, event_times, history, outbox, tokens)| {
                 let t = Trees {
                     orders,
@@ -164,9 +224,6 @@ impl Store {
             .map_err(|error| match error {
                 TransactionError::Abort(error) => error,
                 TransactionError::Storage(error) => StoreError::Sled(error),
-            })?;
-        let flush = std::time::Instant::now();
-        self.sync()?;
-        Ok((results, flush.elapsed()))
+            })
     }
 }
