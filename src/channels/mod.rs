@@ -14,6 +14,8 @@ pub mod oauth;
 pub mod portone_payco;
 mod redact;
 pub mod registry;
+#[cfg(test)]
+mod responses;
 pub mod wizcommerce;
 pub mod youcan;
 

@@ -342,15 +342,7 @@ pub fn oauth_error(response: &HttpResponse) -> RemoteError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderMap;
-
-    fn response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: HeaderMap::new(),
-            body: bytes::Bytes::from(body.to_string()),
-        }
-    }
+    use crate::channels::responses::response;
 
     #[test]
     fn grants_parse_and_never_leak() {

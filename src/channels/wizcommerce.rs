@@ -128,15 +128,7 @@ impl Channel for WizCommerce {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
-
-    fn response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: HeaderMap::new(),
-            body: bytes::Bytes::from(body.to_string()),
-        }
-    }
+    use crate::channels::responses::{response, response_with};
 
     #[test]
     fn classification_table() {
@@ -179,12 +171,8 @@ mod tests {
             classify(&response(502, "<html>bad gateway</html>"), now),
             Outcome::Retry { .. }
         ));
-        let mut limited = response(429, "");
-        limited
-            .headers
-            .insert("retry-after", HeaderValue::from_static("7"));
         assert_eq!(
-            classify(&limited, now),
+            classify(&response_with(429, &[("retry-after", "7")], ""), now),
             Outcome::Retry {
                 after: Some(std::time::Duration::from_secs(7)),
                 rate_limited: true,

@@ -8,7 +8,10 @@ use crate::channel_youcan::{GRANT, OK as YOUCAN_OK};
 use crate::e2e_support::*;
 use crate::faults_tcp::{Behaviour, FaultServer};
 use crate::helpers::*;
+use futures_util::future::{join_all, FutureExt};
 use serde_json::{json, Value};
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wiremock::matchers::{header, method, path};
@@ -248,36 +251,89 @@ async fn a_401_whose_refresh_is_refused_holds_the_task_in_auth() {
     app.stop().await;
 }
 
-/// PAYCO's answer carries its own result code: a 200 whose body is cut off, or an
-/// HTML page, says nothing about the change, so it is retried, never taken as done.
-#[tokio::test]
-async fn a_malformed_json_answer_is_retried_not_taken_as_success() {
+/// A PAYCO status call answered once with a 200 whose body is not PAYCO's JSON, then
+/// with PAYCO's success.
+struct PaycoCase {
+    name: &'static str,
+    order_id: &'static str,
+    imp_uid: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+    /// What the order shows at the end: attempts, and (attempt, outcome) per delivery.
+    attempts: u64,
+    history: &'static [(u64, &'static str)],
+}
+
+async fn run_payco_case(case: &PaycoCase) {
     let server = MockServer::start().await;
     mount_payco_token(&server, "tok-1", 1).await;
+    let status_path = format!("/payco/orders/status/{}", case.imp_uid);
     Mock::given(method("POST"))
-        .and(path("/payco/orders/status/imp_1"))
+        .and(path(status_path.clone()))
         .respond_with(
             ResponseTemplate::new(200)
-                .insert_header("content-type", "application/json")
-                .set_body_string(r#"{"code":0,"message":null,"respo"#),
+                .insert_header("content-type", case.content_type)
+                .set_body_string(case.body),
         )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/payco/orders/status/imp_1"))
+        .and(path(status_path))
         .respond_with(payco_ok("CANCELED"))
         .mount(&server)
         .await;
     let app = app_with(PAYCO, payco_channel(&server.uri())).await;
-    post_accepted(&app, &canceled("f-json", PAYCO, "imp_1")).await;
-    let order = converges_done(&app, "f-json", PAYCO, 2).await;
-    assert_eq!(
-        delivery_history(&order, PAYCO),
-        [(1, "retry".to_string()), (2, "done".to_string())]
-    );
+    post_accepted(&app, &canceled(case.order_id, PAYCO, case.imp_uid)).await;
+    let order = converges_done(&app, case.order_id, PAYCO, case.attempts).await;
+    let history = delivery_history(&order, PAYCO);
+    let history: Vec<(u64, &str)> = history.iter().map(|(n, o)| (*n, o.as_str())).collect();
+    assert_eq!(history, case.history);
     app.stop().await;
+}
+
+/// PAYCO's answer carries its own result code: a 200 whose body is cut off, or an
+/// HTML page, says nothing about the change, so it is retried, never taken as done.
+#[tokio::test]
+async fn a_payco_200_without_its_json_is_retried_not_taken_as_success() {
+    let retried_then_done: &[(u64, &str)] = &[(1, "retry"), (2, "done")];
+    let cases = [
+        PaycoCase {
+            name: "malformed JSON",
+            order_id: "f-json",
+            imp_uid: "imp_1",
+            content_type: "application/json",
+            body: r#"{"code":0,"message":null,"respo"#,
+            attempts: 2,
+            history: retried_then_done,
+        },
+        PaycoCase {
+            name: "HTML page",
+            order_id: "f-html200",
+            imp_uid: "imp_2",
+            content_type: "text/html",
+            body: HTML_PAGE,
+            attempts: 2,
+            history: retried_then_done,
+        },
+    ];
+    let runs = cases.iter().map(|case| async move {
+        let run = AssertUnwindSafe(run_payco_case(case)).catch_unwind().await;
+        run.err()
+            .map(|panic| format!("case `{}`: {}", case.name, panic_text(&*panic)))
+    });
+    let failed: Vec<String> = join_all(runs).await.into_iter().flatten().collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// The message of a caught panic.
+fn panic_text(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)")
 }
 
 #[tokio::test]
@@ -299,31 +355,5 @@ async fn an_html_error_page_is_retried_with_its_text_shown() {
     assert_eq!(retry["error"]["code"], "http_502");
     let message = retry["error"]["message"].as_str().unwrap();
     assert!(message.contains("502 Bad Gateway"), "{message}");
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn an_html_page_with_200_is_not_a_payco_success() {
-    let server = MockServer::start().await;
-    mount_payco_token(&server, "tok-1", 1).await;
-    Mock::given(method("POST"))
-        .and(path("/payco/orders/status/imp_2"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "text/html")
-                .set_body_string(HTML_PAGE),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/payco/orders/status/imp_2"))
-        .respond_with(payco_ok("CANCELED"))
-        .mount(&server)
-        .await;
-    let app = app_with(PAYCO, payco_channel(&server.uri())).await;
-    post_accepted(&app, &canceled("f-html200", PAYCO, "imp_2")).await;
-    converges_done(&app, "f-html200", PAYCO, 2).await;
     app.stop().await;
 }

@@ -150,15 +150,7 @@ pub fn until_next_jst_midnight(now: SystemTime) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
-
-    fn response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: HeaderMap::new(),
-            body: bytes::Bytes::from(body.to_string()),
-        }
-    }
+    use crate::channels::responses::{response, response_with};
 
     fn base_error(code: &str, description: &str) -> HttpResponse {
         response(
@@ -286,12 +278,8 @@ mod tests {
                 })
             ));
         }
-        let mut limited = response(429, "");
-        limited
-            .headers
-            .insert("retry-after", HeaderValue::from_static("30"));
         assert_eq!(
-            classify(&limited, now),
+            classify(&response_with(429, &[("retry-after", "30")], ""), now),
             Answer::Final(Outcome::Retry {
                 after: Some(Duration::from_secs(30)),
                 rate_limited: true,
