@@ -1,6 +1,10 @@
 //! Store operations, each applied inside the writer's batch transaction.
 
-use super::keys::{event_key, event_time_key, history_key, order_key, task_key};
+use super::codec::TaskGroup;
+use super::keys::{
+    event_key, event_time_key, group_key, group_of, history_key, order_key, slot_of, task_id,
+    GROUP_SLOTS,
+};
 use super::ops::*;
 use super::records::{EventResult, HistoryEntry, Task, TaskState};
 use super::{decode, encode, StoreError};
@@ -56,16 +60,38 @@ fn read_order(t: &Trees<'_>, order_id: &OrderId) -> Result<Option<Order>, Abort>
         .transpose()
 }
 
-fn read_task(t: &Trees<'_>, task_id: u64) -> Result<Option<Task>, Abort> {
+fn read_group(t: &Trees<'_>, group: u64) -> Result<Option<TaskGroup>, Abort> {
     t.outbox
-        .get(task_key(task_id))?
-        .map(|bytes| decode::<Task>(&bytes).map_err(corrupt))
+        .get(group_key(group))?
+        .map(|bytes| decode::<TaskGroup>(&bytes).map_err(corrupt))
         .transpose()
 }
 
-fn write_task(t: &Trees<'_>, task: &Task) -> Result<(), Abort> {
-    t.outbox.insert(&task_key(task.id), encode(task))?;
+fn read_task(t: &Trees<'_>, task_id: u64) -> Result<Option<Task>, Abort> {
+    Ok(read_group(t, group_of(task_id))?
+        .and_then(|group| group.slots.into_iter().nth(slot_of(task_id)))
+        .flatten())
+}
+
+/// Puts `task` in its slot (`None` empties it); a group with no task left is removed.
+fn set_task(t: &Trees<'_>, task_id: u64, task: Option<&Task>) -> Result<(), Abort> {
+    let group = group_of(task_id);
+    let mut record = read_group(t, group)?.unwrap_or_default();
+    let slot = slot_of(task_id);
+    if record.slots.len() <= slot {
+        record.slots.resize(slot + 1, None);
+    }
+    record.slots[slot] = task.cloned();
+    if record.slots.iter().all(Option::is_none) {
+        t.outbox.remove(&group_key(group))?;
+    } else {
+        t.outbox.insert(&group_key(group), encode(&record))?;
+    }
     Ok(())
+}
+
+fn write_task(t: &Trees<'_>, task: &Task) -> Result<(), Abort> {
+    set_task(t, task.id, Some(task))
 }
 
 fn append_history(t: &Trees<'_>, order_id: &OrderId, entry: &HistoryEntry) -> Result<(), Abort> {
@@ -127,7 +153,8 @@ fn ingest(
     })
 }
 
-/// Writes one task per change and points each channel's sync state at its newest task.
+/// Writes the changes as one outbox group (a task per change) and points each channel's
+/// sync state at its newest task.
 fn enqueue(
     t: &Trees<'_>,
     order: &mut Order,
@@ -136,36 +163,46 @@ fn enqueue(
     first_delay: std::time::Duration,
 ) -> Result<Vec<Task>, Abort> {
     let mut tasks = Vec::with_capacity(changes.len());
-    for change in changes {
-        let task = Task {
-            id: t.outbox.generate_id()?,
-            order_id: order.order_id.clone(),
-            change,
-            state: TaskState::Pending,
-            attempts: 0,
-            auth_failures: 0,
-            created_at: at,
-            next_attempt_at: at.plus(first_delay),
-            lease_until: None,
-            last_outcome: None,
-            last_error: None,
-        };
-        write_task(t, &task)?;
-        let previous = order.channels.get(task.channel());
-        let sync = ChannelSync {
-            state: SyncState::Pending,
-            status: task.change.target,
-            acked: previous.and_then(|p| p.acked),
-            attempts: 0,
-            last_outcome: previous.and_then(|p| p.last_outcome),
-            last_error: None,
-            updated_at: at,
-            latest_task: task.id,
-        };
-        order.channels.insert(task.channel().clone(), sync);
-        tasks.push(task);
+    let mut changes = changes.into_iter().peekable();
+    while changes.peek().is_some() {
+        let group = t.outbox.generate_id()?;
+        let mut record = TaskGroup::default();
+        for (slot, change) in changes.by_ref().take(GROUP_SLOTS).enumerate() {
+            let task = Task {
+                id: task_id(group, slot),
+                order_id: order.order_id.clone(),
+                change,
+                state: TaskState::Pending,
+                attempts: 0,
+                auth_failures: 0,
+                created_at: at,
+                next_attempt_at: at.plus(first_delay),
+                lease_until: None,
+                last_outcome: None,
+                last_error: None,
+            };
+            point_sync_at(order, &task, at);
+            record.slots.push(Some(task.clone()));
+            tasks.push(task);
+        }
+        t.outbox.insert(&group_key(group), encode(&record))?;
     }
     Ok(tasks)
+}
+
+fn point_sync_at(order: &mut Order, task: &Task, at: Timestamp) {
+    let previous = order.channels.get(task.channel());
+    let sync = ChannelSync {
+        state: SyncState::Pending,
+        status: task.change.target,
+        acked: previous.and_then(|p| p.acked),
+        attempts: 0,
+        last_outcome: previous.and_then(|p| p.last_outcome),
+        last_error: None,
+        updated_at: at,
+        latest_task: task.id,
+    };
+    order.channels.insert(task.channel().clone(), sync);
 }
 
 fn add_link(
@@ -220,7 +257,7 @@ fn finish(t: &Trees<'_>, task_id: u64, update: &TaskUpdate) -> Result<Option<Tas
     task.last_error = update.error.clone();
     let (live, sync_state) = match &update.disposition {
         Disposition::Finished => {
-            t.outbox.remove(&task_key(task_id))?;
+            set_task(t, task_id, None)?;
             (None, finished_state(update.outcome))
         }
         Disposition::Reschedule {

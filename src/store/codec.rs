@@ -202,12 +202,36 @@ struct TaskRecord {
     last_error: Option<RemoteError>,
 }
 
-impl Record for Task {
-    const WHAT: &'static str = "task";
+/// The tasks one enqueue wrote, by slot (see `keys::GROUP_SLOTS`); a finished task's
+/// slot is empty, and the record goes once all are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct TaskGroup {
+    pub slots: Vec<Option<Task>>,
+}
+
+impl Record for TaskGroup {
+    const WHAT: &'static str = "outbox record";
 
     fn to_bytes(&self) -> Vec<u8> {
-        let t = self.clone();
-        to_v2(&TaskRecord {
+        let slots: Vec<Option<TaskRecord>> = self
+            .slots
+            .iter()
+            .map(|slot| slot.clone().map(TaskRecord::from))
+            .collect();
+        to_v2(&slots)
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
+        let slots: Vec<Option<TaskRecord>> = from_v2(Self::WHAT, bytes)?;
+        Ok(TaskGroup {
+            slots: slots.into_iter().map(|s| s.map(Task::from)).collect(),
+        })
+    }
+}
+
+impl From<Task> for TaskRecord {
+    fn from(t: Task) -> Self {
+        TaskRecord {
             id: t.id,
             order_id: t.order_id,
             channel: t.change.channel,
@@ -222,12 +246,13 @@ impl Record for Task {
             lease_until: t.lease_until,
             last_outcome: t.last_outcome,
             last_error: t.last_error,
-        })
+        }
     }
+}
 
-    fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
-        let r: TaskRecord = from_v2(Self::WHAT, bytes)?;
-        Ok(Task {
+impl From<TaskRecord> for Task {
+    fn from(r: TaskRecord) -> Self {
+        Task {
             id: r.id,
             order_id: r.order_id,
             change: Change {
@@ -244,7 +269,7 @@ impl Record for Task {
             lease_until: r.lease_until,
             last_outcome: r.last_outcome,
             last_error: r.last_error,
-        })
+        }
     }
 }
 

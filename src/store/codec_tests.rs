@@ -127,8 +127,10 @@ fn history() -> Vec<HistoryEntry> {
 fn every_record_reads_back_as_written() {
     let order = full_order();
     assert_eq!(Order::from_bytes(&order.to_bytes()).unwrap(), order);
-    let task = task();
-    assert_eq!(Task::from_bytes(&task.to_bytes()).unwrap(), task);
+    let group = TaskGroup {
+        slots: vec![None, Some(task()), Some(Task { id: 9, ..task() })],
+    };
+    assert_eq!(TaskGroup::from_bytes(&group.to_bytes()).unwrap(), group);
     for entry in history() {
         assert_eq!(HistoryEntry::from_bytes(&entry.to_bytes()).unwrap(), entry);
     }
@@ -144,16 +146,19 @@ fn binary_records_are_much_smaller_than_json() {
     assert!(binary * 2 < json, "binary {binary} B, JSON {json} B");
 }
 
-/// The on-disk layout of a task. If this fails, a stored enum's variants or a record's
+/// The on-disk layout of an outbox record. If this fails, a stored enum's variants or a record's
 /// fields moved: existing stores would be misread. Add a schema migration instead.
 #[test]
 fn pinned_bytes() {
-    let bytes = task().to_bytes();
+    let bytes = TaskGroup {
+        slots: vec![None, Some(task())],
+    }
+    .to_bytes();
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(hex, PINNED_TASK);
+    assert_eq!(hex, PINNED_OUTBOX_RECORD);
 }
 
-const PINNED_TASK: &str = "020704313030310377697a030101024c31010331313101020180d3c6b0d39df1fa31809bf6d0f89df1fa310180c3cc8a809ef1fa31010401010345343217746865206d61726b6574706c6163652073616964206e6f";
+const PINNED_OUTBOX_RECORD: &str = "020200010704313030310377697a030101024c31010331313101020180d3c6b0d39df1fa31809bf6d0f89df1fa310180c3cc8a809ef1fa31010401010345343217746865206d61726b6574706c6163652073616964206e6f";
 
 #[test]
 fn unreadable_records_name_what_is_wrong() {
@@ -170,19 +175,27 @@ fn unreadable_records_name_what_is_wrong() {
         "{}",
         text(&cut)
     );
-    let mut bad_status = task().to_bytes();
-    // id 7, order id "1001" (length + 4 bytes), channel "wiz" (length + 3), then the status.
-    bad_status[1 + 1 + 5 + 4] = 200;
-    assert!(Task::from_bytes(&bad_status).is_err());
+    let mut bad_status = TaskGroup {
+        slots: vec![Some(task())],
+    }
+    .to_bytes();
+    // Format, slot count, Some, id 7, order id "1001" (length + 4), channel "wiz"
+    // (length + 3), then the status.
+    bad_status[1 + 1 + 1 + 1 + 5 + 4] = 200;
+    let error = TaskGroup::from_bytes(&bad_status).unwrap_err().to_string();
+    assert!(
+        error.starts_with("stored outbox record is unreadable: "),
+        "{error}"
+    );
 }
 
-/// A version-1 store (JSON records), half converted by a run that was cut short, opens
-/// as version 2 with every record intact.
+/// A version-1 store (JSON records, a record per task), half converted by a run that was
+/// cut short, opens as version 2 with every record intact and task ids moved to groups.
 #[test]
 fn a_json_store_is_migrated_to_binary_records() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
-    let (order, task, history) = (full_order(), task(), history());
+    let (mut order, task, mut history) = (full_order(), task(), history());
     {
         let db = sled::open(&path).unwrap();
         db.open_tree("meta")
@@ -198,15 +211,14 @@ fn a_json_store_is_migrated_to_binary_records() {
             .insert(7u64.to_be_bytes(), serde_json::to_vec(&task).unwrap())
             .unwrap();
         // Already converted before the cut.
+        let converted = TaskGroup {
+            slots: vec![Some(Task {
+                id: 8 * 256,
+                ..task.clone()
+            })],
+        };
         outbox
-            .insert(
-                8u64.to_be_bytes(),
-                Task {
-                    id: 8,
-                    ..task.clone()
-                }
-                .to_bytes(),
-            )
+            .insert(8u64.to_be_bytes(), converted.to_bytes())
             .unwrap();
         let tree = db.open_tree("history").unwrap();
         for (seq, entry) in history.iter().enumerate() {
@@ -217,9 +229,34 @@ fn a_json_store_is_migrated_to_binary_records() {
         db.flush().unwrap();
     }
     let store = Store::open(&path, Durability::Flush, 1 << 20).unwrap();
+
+    order
+        .channels
+        .values_mut()
+        .for_each(|s| s.latest_task = 77 * 256);
     assert_eq!(store.order(&order.order_id).unwrap(), Some(order.clone()));
-    assert_eq!(store.task(7).unwrap(), Some(task.clone()));
-    assert_eq!(store.task(8).unwrap(), Some(Task { id: 8, ..task }));
+    assert_eq!(store.task(7).unwrap(), None);
+    assert_eq!(
+        store.task(7 * 256).unwrap(),
+        Some(Task {
+            id: 7 * 256,
+            ..task.clone()
+        })
+    );
+    assert_eq!(
+        store.task(8 * 256).unwrap(),
+        Some(Task {
+            id: 8 * 256,
+            ..task
+        })
+    );
+    for entry in &mut history {
+        if let HistoryEntry::Delivery { task_id, .. } | HistoryEntry::Requeued { task_id, .. } =
+            entry
+        {
+            *task_id *= 256;
+        }
+    }
     assert_eq!(store.history(&order.order_id).unwrap(), history);
     let version = store.inner.meta.get("schema_version").unwrap().unwrap();
     assert_eq!(version.as_ref(), &2u32.to_be_bytes());

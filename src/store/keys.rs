@@ -4,8 +4,25 @@
 
 use crate::domain::{EventId, OrderId, SourceName};
 
-pub fn task_key(id: u64) -> [u8; 8] {
-    id.to_be_bytes()
+/// Tasks enqueued together (one event's changes for one order) share one outbox record,
+/// a group: a task id is its group's id times `GROUP_SLOTS` plus its slot. One record per
+/// event instead of one per channel is most of what ingest writes (BENCHMARKS.md).
+pub const GROUP_SLOTS: usize = 256;
+
+pub fn task_id(group: u64, slot: usize) -> u64 {
+    group * GROUP_SLOTS as u64 + slot as u64
+}
+
+pub fn group_of(task_id: u64) -> u64 {
+    task_id / GROUP_SLOTS as u64
+}
+
+pub fn slot_of(task_id: u64) -> usize {
+    (task_id % GROUP_SLOTS as u64) as usize
+}
+
+pub fn group_key(group: u64) -> [u8; 8] {
+    group.to_be_bytes()
 }
 
 pub fn order_key(order_id: &OrderId) -> Vec<u8> {
@@ -54,8 +71,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn task_keys_sort_numerically() {
-        assert!(task_key(255) < task_key(256));
+    fn group_keys_sort_numerically_and_task_ids_round_trip() {
+        assert!(group_key(255) < group_key(256));
+        let id = task_id(300, 7);
+        assert_eq!((group_of(id), slot_of(id)), (300, 7));
+        assert!(task_id(300, 255) < task_id(301, 0));
     }
 
     #[test]

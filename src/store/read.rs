@@ -1,6 +1,7 @@
 //! Reads. These are blocking sled calls: from async code go through `Store::run`.
 
-use super::keys::{history_prefix, order_key, task_key};
+use super::codec::TaskGroup;
+use super::keys::{group_key, group_of, history_prefix, order_key, slot_of};
 use super::records::{HistoryEntry, Task, TaskState};
 use super::{decode, Store, StoreError};
 use crate::channels::auth::StoredToken;
@@ -74,18 +75,22 @@ impl Store {
     }
 
     pub fn task(&self, task_id: u64) -> Result<Option<Task>, StoreError> {
-        self.inner
-            .outbox
-            .get(task_key(task_id))?
-            .map(|bytes| decode::<Task>(&bytes))
-            .transpose()
+        let group = self.inner.outbox.get(group_key(group_of(task_id)))?;
+        Ok(match group {
+            None => None,
+            Some(bytes) => decode::<TaskGroup>(&bytes)?
+                .slots
+                .into_iter()
+                .nth(slot_of(task_id))
+                .flatten(),
+        })
     }
 
     /// Live tasks (pending, retrying, auth, dead) in id order, filtered.
     pub fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>, StoreError> {
         let mut tasks = Vec::new();
-        for bytes in self.inner.outbox.iter().values() {
-            let task: Task = decode::<Task>(&bytes?)?;
+        for task in self.live_tasks() {
+            let task = task?;
             let state_matches = filter.state.is_none_or(|s| s == task.state);
             let channel_matches = filter.channel.as_ref().is_none_or(|c| c == task.channel());
             if state_matches && channel_matches {
@@ -102,10 +107,24 @@ impl Store {
     /// loads 100k and more at start, and a Vec of them all would set the process's
     /// peak memory (which the allocator keeps) for the rest of its life.
     pub fn for_each_task(&self, mut each: impl FnMut(Task)) -> Result<(), StoreError> {
-        for bytes in self.inner.outbox.iter().values() {
-            each(decode::<Task>(&bytes?)?);
+        for task in self.live_tasks() {
+            each(task?);
         }
         Ok(())
+    }
+
+    /// The outbox's tasks in id order (groups in key order, then slots).
+    fn live_tasks(&self) -> impl Iterator<Item = Result<Task, StoreError>> + '_ {
+        self.inner.outbox.iter().values().flat_map(|bytes| {
+            let slots = bytes
+                .map_err(StoreError::from)
+                .and_then(|bytes| decode::<TaskGroup>(&bytes));
+            let (tasks, error) = match slots {
+                Ok(group) => (group.slots, None),
+                Err(error) => (Vec::new(), Some(Err(error))),
+            };
+            tasks.into_iter().flatten().map(Ok).chain(error)
+        })
     }
 
     pub fn token(&self, channel: &ChannelName) -> Result<Option<StoredToken>, StoreError> {

@@ -209,3 +209,64 @@ async fn outcomes_of_older_tasks_do_not_override_the_newest_state() {
     );
     assert!(store.task(second[0].id).unwrap().is_some());
 }
+
+/// One event's tasks share one outbox record, which goes when the last of them does.
+#[tokio::test]
+async fn tasks_enqueued_together_share_one_record_until_the_last_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let mut planning = planning();
+    let base = ChannelName::parse("base").unwrap();
+    planning.kinds.insert(base.clone(), ChannelKind::Base);
+    let (writer, _committed, _task) = spawn_writer(store.clone(), planning);
+    let Op::Ingest {
+        source,
+        mut event,
+        at: when,
+    } = ingest("o1", "e1", Status::Paid, 0, at(0))
+    else {
+        unreachable!()
+    };
+    event.links.push(Link {
+        channel: base,
+        order_id: RemoteId::parse("B1").unwrap(),
+        items: BTreeMap::new(),
+    });
+    let OpResult::Ingest(IngestOutcome::Accepted { tasks, .. }) = submit(
+        &writer,
+        Op::Ingest {
+            source,
+            event,
+            at: when,
+        },
+    )
+    .await
+    else {
+        panic!("accepted")
+    };
+    let ids: Vec<u64> = tasks.iter().map(|t| t.id).collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[1], ids[0] + 1, "consecutive slots of one group");
+    assert_eq!(store.inner.outbox.len(), 1);
+
+    let finish = |task_id| Op::Finish {
+        task_id,
+        update: TaskUpdate {
+            at: at(1),
+            outcome: OutcomeKind::Done,
+            error: None,
+            disposition: Disposition::Finished,
+        },
+    };
+    submit(&writer, finish(ids[0])).await;
+    assert_eq!(store.task(ids[0]).unwrap(), None);
+    assert_eq!(store.task(ids[1]).unwrap().map(|t| t.id), Some(ids[1]));
+    assert_eq!(store.inner.outbox.len(), 1);
+    let mut listed = Vec::new();
+    store.for_each_task(|t| listed.push(t.id)).unwrap();
+    assert_eq!(listed, vec![ids[1]]);
+
+    submit(&writer, finish(ids[1])).await;
+    assert_eq!(store.task(ids[1]).unwrap(), None);
+    assert_eq!(store.inner.outbox.len(), 0, "the empty group is removed");
+}
