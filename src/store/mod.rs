@@ -131,10 +131,11 @@ impl Store {
             return Ok(());
         }
         // sled's flush ends in sync_file_range, which does not survive power loss:
-        // fsync the log file after it.
+        // fdatasync the log file after it (the data and the size that reaches it; the
+        // file's times are not worth a journal commit per batch).
         inner.db.flush()?;
         if let Some(file) = &inner.log_file {
-            file.sync_all().map_err(|source| StoreError::Sync {
+            file.sync_data().map_err(|source| StoreError::Sync {
                 path: inner.path.join("db"),
                 source,
             })?;
