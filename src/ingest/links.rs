@@ -124,7 +124,7 @@ impl LinkRules {
                 continue;
             };
             let order_id = RemoteId::parse(value)
-                .map_err(|error| invalid(&source.path(), format!("link for {channel}: {error}")))?;
+                .map_err(|error| invalid(source.path(), format!("link for {channel}: {error}")))?;
             found.insert(
                 channel.clone(),
                 Link {

@@ -1,6 +1,7 @@
 //! Inbound webhooks: signature schemes, one adapter per source kind, the HTTP handler.
 
 pub mod canonical;
+mod direct;
 pub mod error;
 pub mod handler;
 pub mod links;

@@ -5,6 +5,7 @@ use super::error::IngestError;
 use crate::domain::{carrier, IdError, Timestamp};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Parses the body as JSON. Not UTF-8 or not JSON is `malformed_json`, saying where.
@@ -40,18 +41,59 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(
     })
 }
 
-/// `invalid_event` naming the field.
-pub(crate) fn invalid(path: &str, problem: impl fmt::Display) -> IngestError {
+/// `invalid_event` naming the field. Paths are `Display` so that callers can pass one
+/// that is only formatted when there is an error to report.
+pub(crate) fn invalid(path: impl fmt::Display, problem: impl fmt::Display) -> IngestError {
     IngestError::InvalidEvent(format!("{path}: {problem}"))
 }
 
-pub(crate) fn required<T>(value: Option<T>, path: &str) -> Result<T, IngestError> {
+pub(crate) fn required<T>(value: Option<T>, path: impl fmt::Display) -> Result<T, IngestError> {
     value.ok_or_else(|| invalid(path, "required"))
 }
 
 /// Converts a validated-id failure into `invalid_event` at `path`.
-pub(crate) fn id_at<T>(result: Result<T, IdError>, path: &str) -> Result<T, IngestError> {
+pub(crate) fn id_at<T>(
+    result: Result<T, IdError>,
+    path: impl fmt::Display,
+) -> Result<T, IngestError> {
     result.map_err(|error| invalid(path, error))
+}
+
+/// A JSON string, borrowed from the body unless it had escapes to undo. A type error
+/// says "expected a string", as it does for `String`.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Text<'a>(pub Cow<'a, str>);
+
+impl Text<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
 }
 
 /// A struct that must arrive as a JSON object. serde's derived structs also accept a JSON

@@ -2,6 +2,7 @@
 //! vendors' documented payloads (`tests/fixtures/`).
 
 mod canonical;
+mod canonical_json;
 mod fuzz_regressions;
 mod properties;
 mod shopify;
