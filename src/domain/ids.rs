@@ -20,6 +20,19 @@ fn check_text(value: &str, max: usize) -> Result<(), IdError> {
     if value.is_empty() {
         return Err(IdError::Empty);
     }
+    // Ids are nearly always ASCII: one pass over the bytes, then the general case.
+    if value.is_ascii() {
+        if value.len() > max {
+            return Err(IdError::TooLong {
+                max,
+                len: value.len(),
+            });
+        }
+        if value.bytes().any(|b| b.is_ascii_control()) {
+            return Err(IdError::ControlCharacter);
+        }
+        return Ok(());
+    }
     let len = value.chars().count();
     if len > max {
         return Err(IdError::TooLong { max, len });
@@ -128,6 +141,29 @@ mod tests {
         );
         assert_eq!(OrderId::parse("a\nb"), Err(IdError::ControlCharacter));
         assert!(OrderId::parse("주문-1001 #A").is_ok());
+    }
+
+    /// The ASCII fast path of `check_text` answers what counting chars would.
+    #[test]
+    fn ascii_and_general_checks_agree() {
+        fn general(value: &str, max: usize) -> Result<(), IdError> {
+            let len = value.chars().count();
+            match () {
+                _ if value.is_empty() => Err(IdError::Empty),
+                _ if len > max => Err(IdError::TooLong { max, len }),
+                _ if value.chars().any(char::is_control) => Err(IdError::ControlCharacter),
+                _ => Ok(()),
+            }
+        }
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&("[\\x00-\\x7f]{0,6}|.{0,6}", 0usize..6), |(value, max)| {
+                proptest::prop_assert_eq!(check_text(&value, max), general(&value, max));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(check_text("a\u{7f}", 8), Err(IdError::ControlCharacter));
+        assert_eq!(check_text("a\u{85}", 8), Err(IdError::ControlCharacter));
     }
 
     #[test]

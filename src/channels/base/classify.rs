@@ -31,6 +31,11 @@ pub fn is_token_refused(response: &HttpResponse) -> bool {
 
 /// `POST /1/orders/edit_status` (and the reads, through `classify_read`).
 pub fn classify(response: &HttpResponse, now: SystemTime) -> Answer {
+    // Before the body is parsed: a success's body (an order's whole detail on reads)
+    // is not an error, and this runs for every answer.
+    if (200..=299).contains(&response.status) {
+        return Answer::Final(Outcome::Done);
+    }
     let error = remote_error(response);
     let code = error.code.clone().unwrap_or_default();
     let retry = |after: Option<Duration>, rate_limited: bool| {
@@ -41,7 +46,6 @@ pub fn classify(response: &HttpResponse, now: SystemTime) -> Answer {
         })
     };
     match response.status {
-        200..=299 => return Answer::Final(Outcome::Done),
         500..=599 => return retry(retry_after(&response.headers, now), false),
         429 => return retry(retry_after(&response.headers, now), true),
         _ => {}
