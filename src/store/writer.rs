@@ -11,6 +11,7 @@ use super::records::Task;
 use super::{Store, StoreError};
 use crate::metrics::Metrics;
 use sled::transaction::{TransactionError, Transactional};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -34,6 +35,13 @@ pub struct Writer {
 pub type Committed = Vec<Task>;
 
 impl Writer {
+    /// A writer whose store has stopped: every `submit` answers `WriterGone` (what
+    /// requests see once the store cannot be written; for tests of that path).
+    pub fn stopped() -> Writer {
+        let (requests, _) = mpsc::channel(1);
+        Writer { requests }
+    }
+
     /// Applies `op` and returns once it is durable.
     pub async fn submit(&self, op: Op) -> Result<OpResult, Arc<StoreError>> {
         let (reply, answer) = oneshot::channel();
@@ -69,16 +77,28 @@ pub fn spawn_measured_writer(
     tokio::task::JoinHandle<()>,
 ) {
     let (requests, queue) = mpsc::channel(QUEUE_DEPTH);
-    let (applied, applied_rx) = mpsc::channel(APPLIED_DEPTH);
+    let (applied, applied_rx) = std::sync::mpsc::sync_channel(APPLIED_DEPTH);
     let (committed, committed_rx) = mpsc::unbounded_channel();
-    tokio::spawn(apply_batches(
-        store.clone(),
-        Arc::new(planning),
-        queue,
-        applied,
-    ));
+    let (done, finished) = oneshot::channel::<()>();
+    // Two threads of their own rather than tasks hopping on and off the blocking pool:
+    // each hop is a thread wake-up, and under load those context switches were a
+    // sixth of the daemon's CPU (perf).
+    let apply_store = store.clone();
+    std::thread::Builder::new()
+        .name("store-apply".into())
+        .spawn(move || apply_batches(apply_store, &planning, queue, applied))
+        .expect("the store-apply thread starts");
+    std::thread::Builder::new()
+        .name("store-sync".into())
+        .spawn(move || {
+            sync_batches(store, applied_rx, committed, metrics);
+            let _ = done.send(());
+        })
+        .expect("the store-sync thread starts");
     // The syncer ends after the applier (it drops `applied`), so this handle covers both.
-    let handle = tokio::spawn(sync_batches(store, applied_rx, committed, metrics));
+    let handle = tokio::spawn(async move {
+        let _ = finished.await;
+    });
     (Writer { requests }, committed_rx, handle)
 }
 
@@ -88,13 +108,13 @@ struct AppliedBatch {
     replies: Vec<Reply>,
 }
 
-async fn apply_batches(
+fn apply_batches(
     store: Store,
-    planning: Arc<Planning>,
+    planning: &Planning,
     mut queue: mpsc::Receiver<(Op, Reply)>,
-    applied: mpsc::Sender<AppliedBatch>,
+    applied: std::sync::mpsc::SyncSender<AppliedBatch>,
 ) {
-    while let Some(first) = queue.recv().await {
+    while let Some(first) = queue.blocking_recv() {
         let mut ops = vec![first.0];
         let mut replies = vec![first.1];
         while ops.len() < MAX_BATCH {
@@ -106,48 +126,40 @@ async fn apply_batches(
                 Err(_) => break,
             }
         }
-        let (batch_store, batch_planning) = (store.clone(), planning.clone());
         let results =
-            tokio::task::spawn_blocking(move || batch_store.apply_batch(&batch_planning, &ops))
-                .await
-                .unwrap_or_else(|panic| {
-                    Err(StoreError::Sled(sled::Error::ReportableBug(
-                        panic.to_string(),
-                    )))
-                });
-        if applied
-            .send(AppliedBatch { results, replies })
-            .await
-            .is_err()
-        {
+            std::panic::catch_unwind(AssertUnwindSafe(|| store.apply_batch(planning, &ops)))
+                .unwrap_or_else(|panic| Err(panicked(panic)));
+        if applied.send(AppliedBatch { results, replies }).is_err() {
             break;
         }
     }
 }
 
-async fn sync_batches(
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> StoreError {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a store batch panicked".into());
+    StoreError::Sled(sled::Error::ReportableBug(text))
+}
+
+fn sync_batches(
     store: Store,
-    mut applied: mpsc::Receiver<AppliedBatch>,
+    applied: std::sync::mpsc::Receiver<AppliedBatch>,
     committed: mpsc::UnboundedSender<Committed>,
     metrics: Option<Metrics>,
 ) {
-    while let Some(first) = applied.recv().await {
+    while let Ok(first) = applied.recv() {
         let mut batches = vec![first];
         while let Ok(batch) = applied.try_recv() {
             batches.push(batch);
         }
-        let sync_store = store.clone();
-        let synced = tokio::task::spawn_blocking(move || {
-            let started = Instant::now();
-            sync_store.sync().map(|()| started.elapsed())
-        })
-        .await
-        .unwrap_or_else(|panic| {
-            Err(StoreError::Sled(sled::Error::ReportableBug(
-                panic.to_string(),
-            )))
-        })
-        .map_err(Arc::new);
+        let started = Instant::now();
+        let synced = std::panic::catch_unwind(AssertUnwindSafe(|| store.sync()))
+            .unwrap_or_else(|panic| Err(panicked(panic)))
+            .map(|()| started.elapsed())
+            .map_err(Arc::new);
         if let (Some(metrics), Ok(took)) = (&metrics, &synced) {
             let operations = batches.iter().map(|b| b.replies.len()).sum();
             metrics.writer_batch(operations, *took);

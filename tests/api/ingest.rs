@@ -312,11 +312,8 @@ async fn store_failure_is_503() {
     let config = test_config(&dir.path().join("store"));
     let store = ordersync::store::Store::open(&config.store.path, config.store.durability, 1 << 20)
         .unwrap();
-    let (writer, _committed, writer_task) =
-        ordersync::store::spawn_writer(store.clone(), Default::default());
     // A writer that is gone is what the handler sees when the store cannot be written.
-    writer_task.abort();
-    let _ = writer_task.await;
+    let writer = ordersync::store::Writer::stopped();
     let state = web::Data::new(AppState {
         sources: config
             .sources
