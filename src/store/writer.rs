@@ -86,7 +86,12 @@ pub fn spawn_measured_writer(
     let apply_store = store.clone();
     std::thread::Builder::new()
         .name("store-apply".into())
-        .spawn(move || apply_batches(apply_store, &planning, queue, applied))
+        .spawn(move || {
+            apply_batches(apply_store, &planning, queue, &applied);
+            // Only now (the store handle is gone) may the syncer see the end and report
+            // the writer finished: whoever waits for that may reopen the store.
+            drop(applied);
+        })
         .expect("the store-apply thread starts");
     std::thread::Builder::new()
         .name("store-sync".into())
@@ -112,7 +117,7 @@ fn apply_batches(
     store: Store,
     planning: &Planning,
     mut queue: mpsc::Receiver<(Op, Reply)>,
-    applied: std::sync::mpsc::SyncSender<AppliedBatch>,
+    applied: &std::sync::mpsc::SyncSender<AppliedBatch>,
 ) {
     while let Some(first) = queue.blocking_recv() {
         let mut ops = vec![first.0];
