@@ -5,6 +5,7 @@
 use super::lanes::{LaneKey, Lanes};
 use super::probe::{ChannelOutbox, OutboxSnapshot, ProbeRequest};
 use super::retry::RetryPolicy;
+use super::slots::ChannelSlots;
 use super::worker::{attempt, WorkerContext, WorkerResult};
 use crate::domain::ChannelName;
 use crate::store::{Committed, Store, StoreError, Task, TaskState};
@@ -45,9 +46,15 @@ pub fn start(
             lanes.insert(lane_of(&task), task.id, due_instant(&task));
         }
     })?;
-    tracing::info!(tasks = lanes.len(), "delivery engine started");
+    let slots = ChannelSlots::new(config.concurrency, context.channels.len());
+    tracing::info!(
+        tasks = lanes.len(),
+        slots_per_channel = slots.share(),
+        "delivery engine started"
+    );
     let scheduler = Scheduler {
         lanes,
+        slots,
         context: Arc::new(context),
         config,
         committed,
@@ -69,6 +76,7 @@ fn due_instant(task: &Task) -> Instant {
 
 struct Scheduler {
     lanes: Lanes,
+    slots: ChannelSlots,
     context: Arc<WorkerContext>,
     config: EngineConfig,
     committed: mpsc::UnboundedReceiver<Committed>,
@@ -114,8 +122,17 @@ impl Scheduler {
         workers: &mut JoinSet<(LaneKey, u64, WorkerResult)>,
     ) {
         while permits.available_permits() > 0 {
-            let Some((lane, task_id)) = self.lanes.pop_due(Instant::now()) else {
-                return;
+            let (lane, task_id) = match self.slots.next_held() {
+                Some(held) => held,
+                None => {
+                    let Some((lane, task_id)) = self.lanes.pop_due(Instant::now()) else {
+                        return;
+                    };
+                    match self.slots.admit(lane, task_id) {
+                        Some(admitted) => admitted,
+                        None => continue,
+                    }
+                }
             };
             let permit = permits
                 .clone()
@@ -135,6 +152,7 @@ impl Scheduler {
     }
 
     fn take_back(&mut self, lane: LaneKey, task_id: u64, result: WorkerResult) {
+        self.slots.finished(&lane.1);
         match result {
             WorkerResult::Rescheduled(task) => {
                 self.lanes.insert(lane.clone(), task_id, due_instant(&task));

@@ -6,4 +6,5 @@ mod lanes;
 pub mod probe;
 pub mod rate_limit;
 pub mod retry;
+mod slots;
 pub mod worker;

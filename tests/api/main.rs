@@ -23,6 +23,7 @@ mod e2e_support;
 mod e2e_tracking;
 mod e2e_wizcommerce;
 mod e2e_youcan;
+mod fairness;
 mod faults;
 mod faults_tcp;
 mod helpers;
