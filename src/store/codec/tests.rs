@@ -1,6 +1,12 @@
 use super::*;
 use crate::config::Durability;
+use crate::domain::{
+    Cancel, Change, ChannelName, ChannelSync, EventId, Item, LineId, Link, Order, OrderId,
+    OutcomeKind, PaymentMethod, RemoteError, RemoteId, Shipment, SourceName, Status, Timestamp,
+};
+use crate::store::records::{EventResult, HistoryEntry, Task, TaskState};
 use crate::store::Store;
+use std::collections::BTreeMap;
 
 fn at(seconds: i64) -> Timestamp {
     Timestamp::from_unix_millis(1_800_000_000_000 + seconds * 1000 + 123).unwrap()
