@@ -125,13 +125,7 @@ async fn a_timeout_is_retried() {
     let app = app_with(WIZ, wiz_channel(&server.uri())).await;
     post_accepted(&app, &canceled("f-timeout", WIZ, "W-4")).await;
     let order = converges_done(&app, "f-timeout", WIZ, 2).await;
-    let retry = order["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["kind"] == "delivery" && h["outcome"] == "retry")
-        .cloned()
-        .unwrap_or_else(|| panic!("no retry in {order:#}"));
+    let retry = first_retry(&order);
     assert_eq!(retry["error"]["code"], "timeout", "{retry}");
     app.stop().await;
 }
@@ -345,15 +339,20 @@ async fn an_html_error_page_is_retried_with_its_text_shown() {
     let app = app_with(WIZ, wiz_channel(&server.uri())).await;
     post_accepted(&app, &canceled("f-html", WIZ, "W-7")).await;
     let order = converges_done(&app, "f-html", WIZ, 2).await;
-    let retry = order["history"]
+    let retry = first_retry(&order);
+    assert_eq!(retry["error"]["code"], "http_502");
+    let message = retry["error"]["message"].as_str().unwrap();
+    assert!(message.contains("502 Bad Gateway"), "{message}");
+    app.stop().await;
+}
+
+/// The order's first delivery attempt that ended in `retry`.
+fn first_retry(order: &Value) -> Value {
+    order["history"]
         .as_array()
         .unwrap()
         .iter()
         .find(|h| h["kind"] == "delivery" && h["outcome"] == "retry")
         .cloned()
-        .unwrap_or_else(|| panic!("no retry in {order:#}"));
-    assert_eq!(retry["error"]["code"], "http_502");
-    let message = retry["error"]["message"].as_str().unwrap();
-    assert!(message.contains("502 Bad Gateway"), "{message}");
-    app.stop().await;
+        .unwrap_or_else(|| panic!("no retry in {order:#}"))
 }

@@ -39,112 +39,72 @@ enum HistoryRecord {
     },
 }
 
+/// Moves an entry between `HistoryEntry` and `HistoryRecord`: the variants and fields are
+/// the same, only the serde shape differs, so one list serves both directions.
+macro_rules! convert {
+    ($value:expr, $from:ident => $to:ident) => {
+        match $value {
+            $from::Event {
+                at,
+                event_id,
+                source,
+                status,
+                result,
+            } => $to::Event {
+                at,
+                event_id,
+                source,
+                status,
+                result,
+            },
+            $from::Link {
+                at,
+                channel,
+                order_id,
+            } => $to::Link {
+                at,
+                channel,
+                order_id,
+            },
+            $from::Delivery {
+                at,
+                channel,
+                task_id,
+                status,
+                attempt,
+                outcome,
+                error,
+            } => $to::Delivery {
+                at,
+                channel,
+                task_id,
+                status,
+                attempt,
+                outcome,
+                error,
+            },
+            $from::Requeued {
+                at,
+                channel,
+                task_id,
+            } => $to::Requeued {
+                at,
+                channel,
+                task_id,
+            },
+        }
+    };
+}
+
 impl Record for HistoryEntry {
     const WHAT: &'static str = "history entry";
 
     fn to_bytes(&self) -> Vec<u8> {
-        to_v2(&match self.clone() {
-            HistoryEntry::Event {
-                at,
-                event_id,
-                source,
-                status,
-                result,
-            } => HistoryRecord::Event {
-                at,
-                event_id,
-                source,
-                status,
-                result,
-            },
-            HistoryEntry::Link {
-                at,
-                channel,
-                order_id,
-            } => HistoryRecord::Link {
-                at,
-                channel,
-                order_id,
-            },
-            HistoryEntry::Delivery {
-                at,
-                channel,
-                task_id,
-                status,
-                attempt,
-                outcome,
-                error,
-            } => HistoryRecord::Delivery {
-                at,
-                channel,
-                task_id,
-                status,
-                attempt,
-                outcome,
-                error,
-            },
-            HistoryEntry::Requeued {
-                at,
-                channel,
-                task_id,
-            } => HistoryRecord::Requeued {
-                at,
-                channel,
-                task_id,
-            },
-        })
+        to_v2(&convert!(self.clone(), HistoryEntry => HistoryRecord))
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
-        Ok(match from_v2(Self::WHAT, bytes)? {
-            HistoryRecord::Event {
-                at,
-                event_id,
-                source,
-                status,
-                result,
-            } => HistoryEntry::Event {
-                at,
-                event_id,
-                source,
-                status,
-                result,
-            },
-            HistoryRecord::Link {
-                at,
-                channel,
-                order_id,
-            } => HistoryEntry::Link {
-                at,
-                channel,
-                order_id,
-            },
-            HistoryRecord::Delivery {
-                at,
-                channel,
-                task_id,
-                status,
-                attempt,
-                outcome,
-                error,
-            } => HistoryEntry::Delivery {
-                at,
-                channel,
-                task_id,
-                status,
-                attempt,
-                outcome,
-                error,
-            },
-            HistoryRecord::Requeued {
-                at,
-                channel,
-                task_id,
-            } => HistoryEntry::Requeued {
-                at,
-                channel,
-                task_id,
-            },
-        })
+        let record: HistoryRecord = from_v2(Self::WHAT, bytes)?;
+        Ok(convert!(record, HistoryRecord => HistoryEntry))
     }
 }
