@@ -1,10 +1,7 @@
 //! Store operations, each applied inside the writer's batch transaction.
 
-use super::codec::TaskGroup;
-use super::keys::{
-    event_key, event_time_key, group_key, group_of, history_key, order_key, slot_of, task_id,
-    GROUP_SLOTS,
-};
+use super::codec::{HistoryLog, TaskGroup};
+use super::keys::{event_key, group_key, group_of, order_key, slot_of, task_id, GROUP_SLOTS};
 use super::ops::*;
 use super::records::{EventResult, HistoryEntry, Task, TaskState};
 use super::{decode, encode, StoreError};
@@ -19,7 +16,6 @@ pub(super) type Abort = ConflictableTransactionError<StoreError>;
 pub(super) struct Trees<'a> {
     pub orders: &'a TransactionalTree,
     pub events: &'a TransactionalTree,
-    pub event_times: &'a TransactionalTree,
     pub history: &'a TransactionalTree,
     pub outbox: &'a TransactionalTree,
     pub tokens: &'a TransactionalTree,
@@ -95,9 +91,10 @@ fn write_task(t: &Trees<'_>, task: &Task) -> Result<(), Abort> {
 }
 
 fn append_history(t: &Trees<'_>, order_id: &OrderId, entry: &HistoryEntry) -> Result<(), Abort> {
-    let seq = t.history.generate_id()?;
+    let key = order_key(order_id);
+    let log = t.history.get(&key)?;
     t.history
-        .insert(history_key(order_id, seq), encode(entry))?;
+        .insert(key, HistoryLog::append(log.as_deref(), entry))?;
     Ok(())
 }
 
@@ -119,8 +116,6 @@ fn ingest(
     };
     t.events
         .insert(dedupe_key.as_slice(), &at.unix_millis().to_be_bytes())?;
-    t.event_times
-        .insert(event_time_key(at.unix_millis(), &dedupe_key), &[])?;
     let result = match applied {
         Applied::Stale => EventResult::Stale,
         Applied::Accepted(_) => EventResult::Accepted,

@@ -25,23 +25,9 @@ pub fn group_key(group: u64) -> [u8; 8] {
     group.to_be_bytes()
 }
 
+/// The key of an order in `orders` and of its log in `order_history`.
 pub fn order_key(order_id: &OrderId) -> Vec<u8> {
     order_id.as_str().as_bytes().to_vec()
-}
-
-/// Prefix of all history keys of one order.
-pub fn history_prefix(order_id: &OrderId) -> Vec<u8> {
-    let id = order_id.as_str().as_bytes();
-    let mut key = Vec::with_capacity(2 + id.len() + 8);
-    key.extend_from_slice(&(id.len() as u16).to_be_bytes());
-    key.extend_from_slice(id);
-    key
-}
-
-pub fn history_key(order_id: &OrderId, seq: u64) -> Vec<u8> {
-    let mut key = history_prefix(order_id);
-    key.extend_from_slice(&seq.to_be_bytes());
-    key
 }
 
 /// Dedupe key: event ids are unique per sender, not across senders.
@@ -52,18 +38,6 @@ pub fn event_key(source: &SourceName, event_id: &EventId) -> Vec<u8> {
     key.push(0);
     key.extend_from_slice(event_id.as_str().as_bytes());
     key
-}
-
-/// Time index of dedupe keys, for pruning: millis (big-endian) then the event key.
-pub fn event_time_key(received_millis: i64, event_key: &[u8]) -> Vec<u8> {
-    let mut key = Vec::with_capacity(8 + event_key.len());
-    key.extend_from_slice(&(received_millis.max(0) as u64).to_be_bytes());
-    key.extend_from_slice(event_key);
-    key
-}
-
-pub fn millis_of_time_key(key: &[u8]) -> Option<i64> {
-    Some(u64::from_be_bytes(key.get(..8)?.try_into().ok()?) as i64)
 }
 
 #[cfg(test)]
@@ -79,22 +53,10 @@ mod tests {
     }
 
     #[test]
-    fn history_keys_of_one_order_share_a_prefix_no_other_order_has() {
-        let a = OrderId::parse("10").unwrap();
-        let b = OrderId::parse("100").unwrap();
-        assert!(history_key(&a, 1).starts_with(&history_prefix(&a)));
-        assert!(!history_key(&b, 1).starts_with(&history_prefix(&a)));
-        assert!(history_key(&a, 2) < history_key(&a, 10));
-    }
-
-    #[test]
     fn event_keys_are_scoped_by_source() {
         let e = EventId::parse("msg_1").unwrap();
         let a = event_key(&SourceName::parse("a").unwrap(), &e);
         let b = event_key(&SourceName::parse("b").unwrap(), &e);
         assert_ne!(a, b);
-        let t = event_time_key(5, &a);
-        assert_eq!(millis_of_time_key(&t), Some(5));
-        assert!(event_time_key(5, &a) < event_time_key(6, &a));
     }
 }

@@ -51,6 +51,9 @@ pub enum StoreError {
     WriterGone,
 }
 
+/// The tree of history logs (schema 3; version 2 had a `history` tree of entries).
+const ORDER_HISTORY: &str = "order_history";
+
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
@@ -63,8 +66,9 @@ struct Inner {
     /// sled's log file, fsynced after each batch's flush under `Durability::Fsync`.
     log_file: Option<File>,
     orders: sled::Tree,
+    /// Dedupe keys (`keys::event_key`), each holding when it was received.
     events: sled::Tree,
-    event_times: sled::Tree,
+    /// One history log per order (`codec::HistoryLog`), keyed like `orders`.
     history: sled::Tree,
     outbox: sled::Tree,
     tokens: sled::Tree,
@@ -92,8 +96,7 @@ impl Store {
         let inner = Inner {
             orders: tree("orders")?,
             events: tree("events")?,
-            event_times: tree("event_times")?,
-            history: tree("history")?,
+            history: tree(ORDER_HISTORY)?,
             outbox: tree("outbox")?,
             tokens: tree("tokens")?,
             meta: tree("meta")?,

@@ -1,7 +1,7 @@
 //! Reads. These are blocking sled calls: from async code go through `Store::run`.
 
-use super::codec::TaskGroup;
-use super::keys::{group_key, group_of, history_prefix, order_key, slot_of};
+use super::codec::{HistoryLog, TaskGroup};
+use super::keys::{group_key, group_of, order_key, slot_of};
 use super::records::{HistoryEntry, Task, TaskState};
 use super::{decode, Store, StoreError};
 use crate::channels::auth::StoredToken;
@@ -31,12 +31,10 @@ impl Store {
     }
 
     pub fn history(&self, order_id: &OrderId) -> Result<Vec<HistoryEntry>, StoreError> {
-        self.inner
-            .history
-            .scan_prefix(history_prefix(order_id))
-            .values()
-            .map(|bytes| decode::<HistoryEntry>(&bytes?))
-            .collect()
+        Ok(match self.inner.history.get(order_key(order_id))? {
+            Some(log) => decode::<HistoryLog>(&log)?.0,
+            None => Vec::new(),
+        })
     }
 
     /// Orders in id order, after `after`, optionally only those with `status`.

@@ -63,7 +63,7 @@ async fn a_store_from_a_newer_build_is_refused_with_a_clear_error() {
     let text = error.to_string();
     assert!(
         text.contains("schema version 99")
-            && text.contains("reads version 2")
+            && text.contains("reads version 3")
             && text.contains("newer ordersync"),
         "{text}"
     );

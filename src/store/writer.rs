@@ -216,20 +216,12 @@ impl Store {
     /// after the next `sync`).
     fn apply_batch(&self, planning: &Planning, ops: &[Op]) -> Result<Vec<OpResult>, StoreError> {
         let i = &self.inner;
-        let trees = (
-            &i.orders,
-            &i.events,
-            &i.event_times,
-            &i.history,
-            &i.outbox,
-            &i.tokens,
-        );
+        let trees = (&i.orders, &i.events, &i.history, &i.outbox, &i.tokens);
         trees
-            .transaction(|(orders, events, event_times, history, outbox, tokens)| {
+            .transaction(|(orders, events, history, outbox, tokens)| {
                 let t = Trees {
                     orders,
                     events,
-                    event_times,
                     history,
                     outbox,
                     tokens,

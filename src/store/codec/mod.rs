@@ -1,6 +1,7 @@
-//! How orders, tasks and history entries lie on disk (schema version 2): one format byte,
+//! How orders, tasks and history lie on disk (schema versions 2 and 3): one format byte,
 //! then postcard (a compact binary serde format with a written specification) of the
-//! store's own record shapes (`order`, `task`, `history`).
+//! store's own record shapes (`order`, `task`, `history`). Version 3 keeps an order's
+//! history entries in one record, back to back (`HistoryLog`).
 //!
 //! Why not the domain types' own serde? Their shapes are made for JSON (the admin API):
 //! they leave out empty fields and tag enums by name, which a binary format without field
@@ -18,12 +19,13 @@ mod history;
 mod order;
 mod task;
 
+pub(super) use history::HistoryLog;
 pub(super) use task::TaskGroup;
 
 use super::StoreError;
 use serde::{Deserialize, Serialize};
 
-/// The first byte of every version-2 record. JSON records (version 1) start with `{`.
+/// The first byte of every binary record (versions 2 and 3). JSON records (version 1) start with `{`.
 pub(in crate::store) const FORMAT_V2: u8 = 2;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,8 @@ pub enum CodecError {
     Format(u8),
     #[error("the record is empty")]
     Empty,
+    #[error("malformed bytes {0:?}")]
+    Malformed(Vec<u8>),
 }
 
 /// A value the store keeps in one of its trees.
@@ -65,4 +69,4 @@ pub(super) fn from_v2<'a, T: Deserialize<'a>>(
 }
 
 #[cfg(test)]
-mod tests;
+pub(in crate::store) mod tests;

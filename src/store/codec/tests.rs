@@ -1,34 +1,32 @@
 use super::*;
-use crate::config::Durability;
 use crate::domain::{
     Cancel, Change, ChannelName, ChannelSync, EventId, Item, LineId, Link, Order, OrderId,
     OutcomeKind, PaymentMethod, RemoteError, RemoteId, Shipment, SourceName, Status, Timestamp,
 };
 use crate::store::records::{EventResult, HistoryEntry, Task, TaskState};
-use crate::store::Store;
 use std::collections::BTreeMap;
 
-fn at(seconds: i64) -> Timestamp {
+pub(in crate::store) fn at(seconds: i64) -> Timestamp {
     Timestamp::from_unix_millis(1_800_000_000_000 + seconds * 1000 + 123).unwrap()
 }
 
-fn name(text: &str) -> ChannelName {
+pub(in crate::store) fn name(text: &str) -> ChannelName {
     ChannelName::parse(text).unwrap()
 }
 
-fn shipment(number: &str) -> Shipment {
+pub(in crate::store) fn shipment(number: &str) -> Shipment {
     Shipment {
         carrier: "sagawa".into(),
         tracking_number: number.into(),
     }
 }
 
-fn error() -> RemoteError {
+pub(in crate::store) fn error() -> RemoteError {
     RemoteError::new(Some("E42"), "the marketplace said no")
 }
 
 /// Every optional field set, so a field lost on the way shows up.
-fn full_order() -> Order {
+pub(in crate::store) fn full_order() -> Order {
     let line = |id: &str| LineId::parse(id).unwrap();
     let sync = ChannelSync {
         state: crate::domain::SyncState::Retrying,
@@ -77,7 +75,7 @@ fn full_order() -> Order {
     }
 }
 
-fn task() -> Task {
+pub(in crate::store) fn task() -> Task {
     Task {
         id: 7,
         order_id: OrderId::parse("1001").unwrap(),
@@ -98,7 +96,7 @@ fn task() -> Task {
     }
 }
 
-fn history() -> Vec<HistoryEntry> {
+pub(in crate::store) fn history() -> Vec<HistoryEntry> {
     vec![
         HistoryEntry::Event {
             at: at(1),
@@ -140,6 +138,28 @@ fn every_record_reads_back_as_written() {
     for entry in history() {
         assert_eq!(HistoryEntry::from_bytes(&entry.to_bytes()).unwrap(), entry);
     }
+    let log = HistoryLog(history());
+    assert_eq!(HistoryLog::from_bytes(&log.to_bytes()).unwrap(), log);
+    assert_eq!(
+        HistoryLog::from_bytes(&[FORMAT_V2]).unwrap(),
+        HistoryLog::default()
+    );
+}
+
+/// A log is the format byte and its entries' records back to back: appending one entry
+/// at a time gives the bytes of the whole, and a version-2 entry record is a log of one.
+#[test]
+fn a_history_log_is_its_entry_records_back_to_back() {
+    let mut appended: Option<Vec<u8>> = None;
+    let mut concatenated = vec![FORMAT_V2];
+    for entry in history() {
+        appended = Some(HistoryLog::append(appended.as_deref(), &entry));
+        concatenated.extend_from_slice(&entry.to_bytes()[1..]);
+        let one = HistoryLog::from_bytes(&entry.to_bytes()).unwrap();
+        assert_eq!(one, HistoryLog(vec![entry]));
+    }
+    assert_eq!(appended.as_deref(), Some(concatenated.as_slice()));
+    assert_eq!(concatenated, HistoryLog(history()).to_bytes());
 }
 
 #[test]
@@ -193,77 +213,11 @@ fn unreadable_records_name_what_is_wrong() {
         error.starts_with("stored outbox record is unreadable: "),
         "{error}"
     );
-}
-
-/// A version-1 store (JSON records, a record per task), half converted by a run that was
-/// cut short, opens as version 2 with every record intact and task ids moved to groups.
-#[test]
-fn a_json_store_is_migrated_to_binary_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store");
-    let (mut order, task, mut history) = (full_order(), task(), history());
-    {
-        let db = sled::open(&path).unwrap();
-        db.open_tree("meta")
-            .unwrap()
-            .insert("schema_version", &1u32.to_be_bytes())
-            .unwrap();
-        let orders = db.open_tree("orders").unwrap();
-        orders
-            .insert("1001", serde_json::to_vec(&order).unwrap())
-            .unwrap();
-        let outbox = db.open_tree("outbox").unwrap();
-        outbox
-            .insert(7u64.to_be_bytes(), serde_json::to_vec(&task).unwrap())
-            .unwrap();
-        // Already converted before the cut.
-        let converted = TaskGroup {
-            slots: vec![Some(Task {
-                id: 8 * 256,
-                ..task.clone()
-            })],
-        };
-        outbox
-            .insert(8u64.to_be_bytes(), converted.to_bytes())
-            .unwrap();
-        let tree = db.open_tree("history").unwrap();
-        for (seq, entry) in history.iter().enumerate() {
-            let key = crate::store::keys::history_key(&order.order_id, seq as u64);
-            tree.insert(key, serde_json::to_vec(entry).unwrap())
-                .unwrap();
-        }
-        db.flush().unwrap();
-    }
-    let store = Store::open(&path, Durability::Flush, 1 << 20).unwrap();
-
-    order
-        .channels
-        .values_mut()
-        .for_each(|s| s.latest_task = 77 * 256);
-    assert_eq!(store.order(&order.order_id).unwrap(), Some(order.clone()));
-    assert_eq!(store.task(7).unwrap(), None);
-    assert_eq!(
-        store.task(7 * 256).unwrap(),
-        Some(Task {
-            id: 7 * 256,
-            ..task.clone()
-        })
+    let mut cut_log = HistoryLog(history()).to_bytes();
+    cut_log.pop();
+    let error = HistoryLog::from_bytes(&cut_log).unwrap_err().to_string();
+    assert!(
+        error.starts_with("stored order history is unreadable: "),
+        "{error}"
     );
-    assert_eq!(
-        store.task(8 * 256).unwrap(),
-        Some(Task {
-            id: 8 * 256,
-            ..task
-        })
-    );
-    for entry in &mut history {
-        if let HistoryEntry::Delivery { task_id, .. } | HistoryEntry::Requeued { task_id, .. } =
-            entry
-        {
-            *task_id *= 256;
-        }
-    }
-    assert_eq!(store.history(&order.order_id).unwrap(), history);
-    let version = store.inner.meta.get("schema_version").unwrap().unwrap();
-    assert_eq!(version.as_ref(), &2u32.to_be_bytes());
 }

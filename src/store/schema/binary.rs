@@ -1,53 +1,11 @@
-//! The store's schema version, checked at open. Migrations run in order from the
-//! stored version to `SCHEMA_VERSION`; a store written by a newer build is refused.
+//! Version 1 → 2: JSON records to binary ones.
 
-use super::codec::{Record, TaskGroup, FORMAT_V2};
-use super::keys::task_id;
-use super::records::{HistoryEntry, Task};
-use super::{decode_json, StoreError};
+use super::CHUNK;
 use crate::domain::Order;
-use std::path::Path;
-
-/// 1: JSON records. 2: binary records (`codec`).
-pub const SCHEMA_VERSION: u32 = 2;
-const KEY: &[u8] = b"schema_version";
-
-/// `MIGRATIONS[n]` upgrades a store from version n+1 to n+2.
-type Migration = fn(&sled::Db) -> Result<(), StoreError>;
-const MIGRATIONS: &[Migration] = &[json_to_binary];
-
-pub fn check_and_migrate(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Result<(), StoreError> {
-    let found = match meta.get(KEY)? {
-        Some(bytes) => u32::from_be_bytes(bytes.as_ref().try_into().map_err(|_| {
-            StoreError::SchemaMismatch {
-                path: path.to_path_buf(),
-                found: 0,
-                expected: SCHEMA_VERSION,
-                hint: " (the version record is damaged)",
-            }
-        })?),
-        None => {
-            meta.insert(KEY, &SCHEMA_VERSION.to_be_bytes())?;
-            return Ok(());
-        }
-    };
-    if found > SCHEMA_VERSION || found == 0 {
-        return Err(StoreError::SchemaMismatch {
-            path: path.to_path_buf(),
-            found,
-            expected: SCHEMA_VERSION,
-            hint: " (written by a newer ordersync: upgrade ordersync, or restore a backup)",
-        });
-    }
-    for version in found..SCHEMA_VERSION {
-        MIGRATIONS[(version - 1) as usize](db)?;
-        meta.insert(KEY, &(version + 1).to_be_bytes())?;
-    }
-    Ok(())
-}
-
-/// Records converted per sled batch: bounds memory on a big store.
-const CHUNK: usize = 4096;
+use crate::store::codec::{Record, TaskGroup, FORMAT_V2};
+use crate::store::keys::task_id;
+use crate::store::records::{HistoryEntry, Task};
+use crate::store::{decode_json, StoreError};
 
 /// Version 1 → 2: orders, outbox tasks and history entries from JSON to `codec`'s
 /// binary records, and each outbox task into a group of its own (`keys::GROUP_SLOTS`):
@@ -55,7 +13,7 @@ const CHUNK: usize = 4096;
 /// history's references follow. Each chunk is one atomic batch; a record already
 /// converted (by a run that was cut short) is left alone, so the migration can simply
 /// run again.
-fn json_to_binary(db: &sled::Db) -> Result<(), StoreError> {
+pub(super) fn json_to_binary(db: &sled::Db) -> Result<(), StoreError> {
     convert_tree(&db.open_tree("orders")?, |bytes| {
         let mut order: Order = decode_json(Order::WHAT, bytes)?;
         for sync in order.channels.values_mut() {
