@@ -35,7 +35,7 @@ struct Target {
     #[arg(long)]
     big: Option<PathBuf>,
     /// `store.cache_capacity` in bytes.
-    #[arg(long, default_value_t = 16 << 20)]
+    #[arg(long, default_value_t = crate::config::DEFAULT_CACHE_CAPACITY)]
     cache: u64,
 }
 

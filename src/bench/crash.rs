@@ -52,7 +52,7 @@ pub async fn run(
     work: Option<PathBuf>,
     plan: CrashPlan,
 ) -> anyhow::Result<CrashReport> {
-    let mut env = Env::new(spec, work, 16 << 20).await?;
+    let mut env = Env::new(spec, work, crate::config::DEFAULT_CACHE_CAPACITY).await?;
     let mut run = Run::delivering();
     run.store = Some(env.new_store());
     let (mut daemon, _) = env.start(&run).await?;

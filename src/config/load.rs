@@ -19,10 +19,11 @@ use toml::{Table, Value};
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1_048_576;
 pub const DEFAULT_STORE_PATH: &str = "/var/lib/ordersync";
-/// 16 MiB: sled's own default is 1 GiB, far more than a queue of orders needs. sled's
-/// memory is several times this bound, and 64 MiB measured no faster than 16 MiB while
-/// holding 40 MiB more (BENCHMARKS.md), so the default is what the benchmarks run with.
-pub const DEFAULT_CACHE_CAPACITY: u64 = 16 * 1024 * 1024;
+/// 8 MiB: sled's own default is 1 GiB, far more than a queue of orders needs. sled's
+/// memory is two to three times this bound, and 4, 8, 16 and 64 MiB measured the same
+/// CPU per event while 8 MiB held ~9 MiB less than 16 (BENCHMARKS.md), so the default
+/// is what the benchmarks run with.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 8 * 1024 * 1024;
 pub const DEFAULT_CONCURRENCY: usize = 32;
 pub const DEFAULT_SCHEDULE: [&str; 12] = [
     "0s", "5s", "30s", "2m", "10m", "30m", "1h", "2h", "4h", "8h", "12h", "24h",

@@ -46,7 +46,7 @@ pub struct StoreConfig {
     pub event_retention: Duration,
     /// default Fsync
     pub durability: Durability,
-    /// sled page cache bound in bytes (`cache_capacity`, default 16 MiB).
+    /// sled page cache bound in bytes (`cache_capacity`, default 8 MiB).
     pub cache_capacity: u64,
 }
 

@@ -16,7 +16,7 @@ fn empty_file_is_all_defaults() {
         Duration::from_secs(30 * 86_400)
     );
     assert_eq!(config.store.durability, Durability::Fsync);
-    assert_eq!(config.store.cache_capacity, 16_777_216);
+    assert_eq!(config.store.cache_capacity, 8_388_608);
     assert_eq!(config.log.level, "info");
     assert_eq!(config.log.format, LogFormat::Text);
     assert!(config.admin.token.is_none());
