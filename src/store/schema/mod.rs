@@ -43,8 +43,16 @@ pub fn check_and_migrate(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Resul
         });
     }
     for version in found..SCHEMA_VERSION {
+        // On a big store this takes a while: say so, so a slow start is not a mystery.
+        tracing::info!(path = %path.display(), from = version, to = version + 1, "migrating the store");
+        let started = std::time::Instant::now();
         MIGRATIONS[(version - 1) as usize](db)?;
         meta.insert(KEY, &(version + 1).to_be_bytes())?;
+        tracing::info!(
+            to = version + 1,
+            took_ms = started.elapsed().as_millis() as u64,
+            "store migrated"
+        );
     }
     Ok(())
 }

@@ -6,6 +6,17 @@ use crate::store::codec::{HistoryLog, Record, TaskGroup};
 use crate::store::keys::event_key;
 use crate::store::records::{EventResult, HistoryEntry, Task};
 use crate::store::{Store, SCHEMA_VERSION};
+use std::path::Path;
+
+/// A sled database at `path` that says it has schema `version`.
+fn old_store(path: &Path, version: u32) -> sled::Db {
+    let db = sled::open(path).unwrap();
+    db.open_tree("meta")
+        .unwrap()
+        .insert("schema_version", &version.to_be_bytes())
+        .unwrap();
+    db
+}
 
 /// A version-1 store (JSON records, a record per task), half converted by a run that was
 /// cut short, opens with every record intact and task ids moved to groups.
@@ -15,11 +26,7 @@ fn a_json_store_is_migrated_to_binary_records() {
     let path = dir.path().join("store");
     let (mut order, task, mut history) = (full_order(), task(), history());
     {
-        let db = sled::open(&path).unwrap();
-        db.open_tree("meta")
-            .unwrap()
-            .insert("schema_version", &1u32.to_be_bytes())
-            .unwrap();
+        let db = old_store(&path, 1);
         let orders = db.open_tree("orders").unwrap();
         orders
             .insert("1001", serde_json::to_vec(&order).unwrap())
@@ -98,11 +105,7 @@ fn a_version_2_store_gets_one_history_log_per_order() {
     let source = SourceName::parse("primary").unwrap();
     let dedupe = event_key(&source, &EventId::parse("msg_1").unwrap());
     {
-        let db = sled::open(&path).unwrap();
-        db.open_tree("meta")
-            .unwrap()
-            .insert("schema_version", &2u32.to_be_bytes())
-            .unwrap();
+        let db = old_store(&path, 2);
         let entries = db.open_tree("history").unwrap();
         // Moved before the cut: A's first two entries.
         let logs = db.open_tree("order_history").unwrap();
@@ -159,11 +162,7 @@ fn a_malformed_version_2_history_key_is_named_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
     {
-        let db = sled::open(&path).unwrap();
-        db.open_tree("meta")
-            .unwrap()
-            .insert("schema_version", &2u32.to_be_bytes())
-            .unwrap();
+        let db = old_store(&path, 2);
         let entries = db.open_tree("history").unwrap();
         entries
             .insert(
