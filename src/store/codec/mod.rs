@@ -69,4 +69,6 @@ pub(super) fn from_v2<'a, T: Deserialize<'a>>(
 }
 
 #[cfg(test)]
+mod log_properties;
+#[cfg(test)]
 pub(in crate::store) mod tests;
