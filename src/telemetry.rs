@@ -12,7 +12,11 @@ pub fn init(log: &LogConfig) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // A line that cannot be written (stderr's reader gone) is dropped. Reporting it
+        // is an `eprintln!`, which panics on that same stderr: in whichever request,
+        // delivery or shutdown step was logging.
+        .log_internal_errors(false);
     let _ = match log.format {
         LogFormat::Json => builder
             .fmt_fields(JsonFields::new())

@@ -18,6 +18,26 @@ impl Process {
     /// Starts `ordersync serve -c config` with `env` added to the test's environment.
     pub fn start(config: &Path, port: u16, env: &[(&str, &OsStr)]) -> Process {
         let log = config.with_file_name("stderr.log");
+        let stderr = Stdio::from(std::fs::File::create(&log).unwrap());
+        Self::spawn(config, port, env, log, stderr)
+    }
+
+    /// Starts it with its stderr on a pipe whose reading end is closed at once, as when
+    /// whatever read the log has gone: every line it logs fails to be written.
+    pub fn start_with_closed_log(config: &Path, port: u16) -> Process {
+        let log = config.with_file_name("no-such-log");
+        let mut process = Self::spawn(config, port, &[], log, Stdio::piped());
+        drop(process.child.stderr.take());
+        process
+    }
+
+    fn spawn(
+        config: &Path,
+        port: u16,
+        env: &[(&str, &OsStr)],
+        log: PathBuf,
+        stderr: Stdio,
+    ) -> Process {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ordersync"));
         command
             .args(["serve", "-c"])
@@ -28,7 +48,7 @@ impl Process {
             .env_remove("WATCHDOG_PID")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
+            .stderr(stderr)
             .kill_on_drop(true);
         for (name, value) in env {
             command.env(name, value);

@@ -8,6 +8,7 @@ mod channel_imweb;
 mod channel_payco;
 mod channel_youcan;
 mod cli;
+mod closed_log;
 mod config;
 mod crash;
 mod crash_loop;
