@@ -24,9 +24,9 @@ impl Process {
 
     /// Starts it with its stderr on a pipe whose reading end is closed at once, as when
     /// whatever read the log has gone: every line it logs fails to be written.
-    pub fn start_with_closed_log(config: &Path, port: u16) -> Process {
+    pub fn start_with_closed_log(config: &Path, port: u16, env: &[(&str, &OsStr)]) -> Process {
         let log = config.with_file_name("no-such-log");
-        let mut process = Self::spawn(config, port, &[], log, Stdio::piped());
+        let mut process = Self::spawn(config, port, env, log, Stdio::piped());
         drop(process.child.stderr.take());
         process
     }

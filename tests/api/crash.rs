@@ -1,27 +1,12 @@
 //! kill -9 tests against the real binary: nothing acknowledged is lost.
 
-use crate::daemon::{free_port, write_config, Daemon};
+use crate::daemon::{free_port, post, write_config, Daemon};
 use crate::helpers::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-async fn post(client: &reqwest::Client, address: &str, id: &str, body: &Value) -> u16 {
-    let bytes = serde_json::to_vec(body).unwrap();
-    let ts = now_secs();
-    client
-        .post(format!("{address}/webhooks/primary"))
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sign(SECRET, id, ts, &bytes))
-        .body(bytes)
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
-}
 
 async fn admin(client: &reqwest::Client, address: &str, path: &str) -> Value {
     let response = client

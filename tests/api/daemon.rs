@@ -1,6 +1,8 @@
 //! The real `ordersync` binary as a child process, for crash tests: start it on a
 //! config file, wait until it serves, kill -9 it, start it again on the same store.
 
+use crate::helpers::{now_secs, sign, SECRET};
+use serde_json::Value;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,6 +20,23 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Signs and posts `body` as event `id` from the `primary` source; the answer's status,
+/// or 0 when there was none (the daemon was killed meanwhile).
+pub async fn post(client: &reqwest::Client, address: &str, id: &str, body: &Value) -> u16 {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let ts = now_secs();
+    client
+        .post(format!("{address}/webhooks/primary"))
+        .header("webhook-id", id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", sign(SECRET, id, ts, &bytes))
+        .body(bytes)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
 }
 
 pub fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {

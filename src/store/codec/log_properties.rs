@@ -9,16 +9,12 @@ use crate::domain::{
 use crate::store::records::{EventResult, HistoryEntry};
 use proptest::prelude::*;
 
-const OUTCOMES: [OutcomeKind; 8] = [
-    OutcomeKind::Done,
-    OutcomeKind::AlreadyApplied,
-    OutcomeKind::Unsupported,
-    OutcomeKind::Rejected,
-    OutcomeKind::Retry,
-    OutcomeKind::Auth,
-    OutcomeKind::Superseded,
-    OutcomeKind::Dead,
-];
+/// Every outcome a history entry can record: an attempt's, or `dead` when the last
+/// attempt failed.
+fn outcome() -> impl Strategy<Value = OutcomeKind> {
+    let outcomes = crate::metrics::DELIVERY_OUTCOMES.iter().copied();
+    proptest::sample::select(outcomes.chain([OutcomeKind::Dead]).collect::<Vec<_>>())
+}
 
 fn timestamp() -> impl Strategy<Value = Timestamp> {
     (0i64..4_000_000_000_000).prop_map(|millis| Timestamp::from_unix_millis(millis).unwrap())
@@ -67,11 +63,7 @@ fn entry() -> impl Strategy<Value = HistoryEntry> {
             }
         }),
         (timestamp(), channel(), any::<u64>(), status(), any::<u32>())
-            .prop_flat_map(|fields| (
-                Just(fields),
-                proptest::sample::select(OUTCOMES.to_vec()),
-                error()
-            ))
+            .prop_flat_map(|fields| (Just(fields), outcome(), error()))
             .prop_map(
                 |((at, channel, task_id, status, attempt), outcome, error)| {
                     HistoryEntry::Delivery {
