@@ -15,6 +15,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Demo { once } = cli.command {
         return crate::demo::run(once);
     }
+    if !matches!(cli.command, Command::Serve) {
+        end_quietly_on_a_closed_pipe();
+    }
     let path = match &cli.command {
         Command::CheckConfig { file: Some(file) } => file.clone(),
         _ => cli
@@ -45,6 +48,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             client_command(&config, |client| deliveries(client, command))
         }
         Command::Demo { .. } => unreachable!("handled before the config is loaded"),
+    }
+}
+
+/// The client commands print for pipelines (`ordersync orders list --json | head`): when
+/// the reader goes away, end as any Unix tool does instead of panicking in `println!`.
+/// Rust ignores SIGPIPE; the daemon keeps it ignored (its sockets report EPIPE instead).
+fn end_quietly_on_a_closed_pipe() {
+    // SAFETY: sets SIGPIPE's disposition to the default, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

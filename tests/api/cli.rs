@@ -313,3 +313,23 @@ async fn a_missing_daemon_or_a_wrong_token_is_explained() {
     );
     app.stop().await;
 }
+
+/// `ordersync check-config | head -0`: the reader is gone before anything is printed. The
+/// command ends by SIGPIPE, as `ls | head` does, and does not panic.
+#[test]
+fn a_closed_stdout_ends_a_client_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = client_config(dir.path(), closed_port(), ADMIN_TOKEN);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ordersync"))
+        .args(["check-config", config.to_str().unwrap()])
+        .env_remove("RUST_LOG")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.signal(), Some(libc::SIGPIPE), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
