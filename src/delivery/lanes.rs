@@ -10,6 +10,15 @@ use tokio::time::Instant;
 
 pub type LaneKey = (OrderId, ChannelName);
 
+/// A lane's key from plain text, for tests.
+#[cfg(test)]
+pub fn lane_key(order: &str, channel: &str) -> LaneKey {
+    (
+        OrderId::parse(order).unwrap(),
+        ChannelName::parse(channel).unwrap(),
+    )
+}
+
 /// One allocation per lane, shared by the lane map and its heap entries: with every
 /// live task loaded at start (100k and more), copies of the two ids per heap entry
 /// were most of the engine's memory.
@@ -157,12 +166,7 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn key(order: &str, channel: &str) -> LaneKey {
-        (
-            OrderId::parse(order).unwrap(),
-            ChannelName::parse(channel).unwrap(),
-        )
-    }
+    use super::lane_key as key;
 
     #[test]
     fn one_lane_runs_in_id_order_one_at_a_time() {

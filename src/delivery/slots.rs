@@ -73,14 +73,8 @@ impl ChannelSlots {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::OrderId;
 
-    fn lane(order: &str, channel: &str) -> LaneKey {
-        (
-            OrderId::parse(order).unwrap(),
-            ChannelName::parse(channel).unwrap(),
-        )
-    }
+    use crate::delivery::lanes::lane_key as lane;
 
     #[test]
     fn the_share_is_the_concurrency_divided_by_the_channels_rounded_up() {

@@ -62,21 +62,26 @@ fn entry() -> impl Strategy<Value = HistoryEntry> {
                 order_id,
             }
         }),
-        (timestamp(), channel(), any::<u64>(), status(), any::<u32>())
-            .prop_flat_map(|fields| (Just(fields), outcome(), error()))
-            .prop_map(
-                |((at, channel, task_id, status, attempt), outcome, error)| {
-                    HistoryEntry::Delivery {
-                        at,
-                        channel,
-                        task_id,
-                        status,
-                        attempt,
-                        outcome,
-                        error,
-                    }
+        (
+            timestamp(),
+            channel(),
+            any::<u64>(),
+            status(),
+            any::<u32>(),
+            outcome(),
+            error()
+        )
+            .prop_map(|(at, channel, task_id, status, attempt, outcome, error)| {
+                HistoryEntry::Delivery {
+                    at,
+                    channel,
+                    task_id,
+                    status,
+                    attempt,
+                    outcome,
+                    error,
                 }
-            ),
+            }),
         (timestamp(), channel(), any::<u64>()).prop_map(|(at, channel, task_id)| {
             HistoryEntry::Requeued {
                 at,
